@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * thv.h - the userspace ABI of /dev/thv, the teaching hypervisor.
+ *
+ * One header for the kernel module (kmod/), the runner (user/) and the
+ * self-tests (tests/).  It is modelled on <linux/kvm.h>: three levels of
+ * file descriptor, each with its own ioctls.
+ *
+ *   /dev/thv        system fd: API version, capabilities, create a VM
+ *   VM fd           memory regions (guest-physical -> user memory), vCPUs
+ *   vCPU fd         registers, RUN, and an mmap()ed struct thv_run that
+ *                   tells userspace why the guest stopped
+ *
+ * Exits are vendor neutral: the same THV_EXIT_* comes back whether the
+ * guest ran under AMD SVM or Intel VMX.  The raw hardware reason is still
+ * reported (hw_exit_reason) so that a student can look it up in the manual.
+ *
+ * Layout of every struct here is fixed: sizes and offsets are pinned with
+ * static asserts in kmod/thv_uapi_check.c.  Reserved fields must be zero.
+ */
+#ifndef _UAPI_THV_H
+#define _UAPI_THV_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define THV_API_VERSION		1
+
+/* The ioctl "type" byte. 0xAE is KVM's; thv takes the next one free. */
+#define THVIO			0xB7
+
+/* ---------------------------------------------------------------------
+ * System ioctls, on the fd of /dev/thv
+ * ------------------------------------------------------------------- */
+
+/* Returns THV_API_VERSION. */
+#define THV_GET_API_VERSION	_IO(THVIO, 0x00)
+/* Fills struct thv_caps. */
+#define THV_GET_CAPS		_IOR(THVIO, 0x01, struct thv_caps)
+/* Returns a new VM fd (O_RDWR | O_CLOEXEC).  Argument must be 0. */
+#define THV_CREATE_VM		_IO(THVIO, 0x02)
+/* Returns the size in bytes to mmap() on a vCPU fd for struct thv_run. */
+#define THV_GET_VCPU_MMAP_SIZE	_IO(THVIO, 0x03)
+
+/* Which hardware extension the module drives. */
+#define THV_BACKEND_SVM		1	/* AMD-V: VMCB, VMRUN, NPT */
+#define THV_BACKEND_VMX		2	/* Intel VT-x: VMCS, VMLAUNCH, EPT */
+
+/* thv_caps.flags */
+#define THV_CAP_NESTED_PAGING	(1u << 0)  /* NPT or EPT in use (always) */
+#define THV_CAP_NRIPS		(1u << 1)  /* SVM: next RIP saved by hw */
+#define THV_CAP_DECODE_ASSISTS	(1u << 2)  /* SVM: insn bytes in VMCB */
+#define THV_CAP_FLUSH_BY_ASID	(1u << 3)  /* SVM: TLB flush per ASID */
+#define THV_CAP_VPID		(1u << 4)  /* VMX: tagged TLB */
+#define THV_CAP_UNRESTRICTED	(1u << 5)  /* VMX: real mode runs natively */
+
+struct thv_caps {
+	__u32 backend;		/* THV_BACKEND_* */
+	__u32 flags;		/* THV_CAP_* */
+	__u32 max_vcpus;	/* per VM */
+	__u32 max_mem_slots;	/* per VM */
+	__u64 max_mem_bytes;	/* per VM, all slots together */
+	__u64 max_gpa;		/* guest-physical addresses must be below */
+	__u32 npt_levels;	/* levels of the nested page tables (4 or 5) */
+	__u32 nr_asids;		/* SVM: ASIDs; VMX: VPIDs (0 if none) */
+	__u64 reserved[4];
+};
+
+/* ---------------------------------------------------------------------
+ * VM ioctls, on a VM fd
+ * ------------------------------------------------------------------- */
+
+/*
+ * Map [userspace_addr, +memory_size) of the caller's memory at
+ * guest-physical [guest_phys_addr, +memory_size).  memory_size == 0
+ * deletes the slot.  Setting an existing slot replaces it.  All three
+ * numbers must be page aligned; the range must not wrap, must lie below
+ * thv_caps.max_gpa and must not overlap another slot (EINVAL).  The pages
+ * are pinned while mapped.  EBUSY while a vCPU of the VM is running.
+ */
+#define THV_SET_MEMORY_REGION	_IOW(THVIO, 0x10, struct thv_memory_region)
+/* Returns a new vCPU fd.  Argument: the vCPU id, 0 .. max_vcpus-1. */
+#define THV_CREATE_VCPU		_IO(THVIO, 0x11)
+
+struct thv_memory_region {
+	__u32 slot;
+	__u32 flags;		/* must be 0 */
+	__u64 guest_phys_addr;
+	__u64 memory_size;	/* bytes; 0 deletes the slot */
+	__u64 userspace_addr;
+};
+
+/* ---------------------------------------------------------------------
+ * vCPU ioctls, on a vCPU fd
+ * ------------------------------------------------------------------- */
+
+/*
+ * Enter the guest and run it until an exit userspace must see.  Returns 0
+ * with thv_run.exit_reason set; -EINTR (exit_reason THV_EXIT_INTR) when a
+ * signal is pending, so Ctrl-C always stops a guest.
+ */
+#define THV_RUN			_IO(THVIO, 0x20)
+#define THV_GET_REGS		_IOR(THVIO, 0x21, struct thv_regs)
+#define THV_SET_REGS		_IOW(THVIO, 0x22, struct thv_regs)
+#define THV_GET_SREGS		_IOR(THVIO, 0x23, struct thv_sregs)
+#define THV_SET_SREGS		_IOW(THVIO, 0x24, struct thv_sregs)
+
+/* General-purpose registers (same order as struct kvm_regs). */
+struct thv_regs {
+	__u64 rax, rbx, rcx, rdx;
+	__u64 rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11;
+	__u64 r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+/*
+ * A segment register with its hidden ("descriptor cache") part: what the
+ * CPU loaded from the GDT, or computed as selector * 16 in real mode.
+ */
+struct thv_segment {
+	__u64 base;
+	__u32 limit;		/* in bytes, already scaled by g */
+	__u16 selector;
+	__u8  type;		/* 4-bit descriptor type */
+	__u8  present, dpl, db, s, l, g, avl;
+	__u8  unusable;		/* "null" segment */
+	__u8  padding;
+};
+
+struct thv_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 padding[3];
+};
+
+struct thv_sregs {
+	struct thv_segment cs, ds, es, fs, gs, ss;
+	struct thv_segment tr, ldt;
+	struct thv_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, cr8;
+	__u64 efer;		/* as the guest sees it: SVME is hidden */
+	__u64 reserved[4];
+};
+
+/* ---------------------------------------------------------------------
+ * The run area: mmap(THV_GET_VCPU_MMAP_SIZE) of a vCPU fd, offset 0
+ * ------------------------------------------------------------------- */
+
+/* thv_run.exit_reason: why RUN returned (vendor neutral). */
+#define THV_EXIT_NONE		0
+#define THV_EXIT_IO		1  /* IN/OUT: emulate the port in userspace */
+#define THV_EXIT_MMIO		2  /* access to guest-physical memory no slot backs */
+#define THV_EXIT_HLT		3  /* the guest halted */
+#define THV_EXIT_SHUTDOWN	4  /* triple fault: the VM is dead until reset */
+#define THV_EXIT_HYPERCALL	5  /* VMMCALL/VMCALL */
+#define THV_EXIT_FAIL_ENTRY	6  /* the hardware refused the guest state */
+#define THV_EXIT_INTERNAL_ERROR	7  /* an exit thv does not handle */
+#define THV_EXIT_INTR		8  /* a signal is pending (RUN returned -EINTR) */
+#define THV_EXIT_MAX		9
+
+#define THV_EXIT_IO_IN		0  /* thv_run.io.direction */
+#define THV_EXIT_IO_OUT		1
+
+/* Where IO data lives in the run area (thv_run.io.data_offset). */
+#define THV_RUN_IO_DATA_OFFSET	2048
+#define THV_RUN_IO_DATA_MAX	2048
+
+/* thv_run.fail_entry.reason: thv's decoding of why entry failed. */
+#define THV_FAIL_UNKNOWN	0  /* the hardware gave no more detail */
+#define THV_FAIL_CR0		1  /* CR0 invalid (e.g. CD=0 with NW=1, PG without PE) */
+#define THV_FAIL_CR3		2  /* CR3 reserved bits set */
+#define THV_FAIL_CR4		3  /* CR4 reserved or unsupported bits set */
+#define THV_FAIL_EFER		4  /* EFER invalid (reserved bits, LME/LMA combos) */
+#define THV_FAIL_SEGMENT	5  /* a segment register is invalid */
+#define THV_FAIL_DR		6  /* DR6/DR7 upper bits set */
+#define THV_FAIL_VMCS_CONTROL	7  /* VMX: a control field is invalid */
+#define THV_FAIL_GUEST_STATE	8  /* VMX: invalid guest state (SDM 27.3.1) */
+#define THV_FAIL_MAX		9
+
+/* thv_run.internal.suberror */
+#define THV_INTERNAL_UNHANDLED_EXIT	1  /* data: raw reason, info1, info2, rip */
+#define THV_INTERNAL_EMULATION		2  /* MMIO insn thv cannot decode; insn bytes in mmio */
+#define THV_INTERNAL_STRING_IO		3  /* INS/OUTS: not emulated yet */
+#define THV_INTERNAL_NPF_LOOP		4  /* a nested page fault on a mapped page */
+#define THV_INTERNAL_GUEST_PAGING	5  /* MMIO with guest paging on: not yet */
+
+#define THV_RUN_INSN_MAX	15
+
+struct thv_run {
+	/* in: set by userspace before RUN */
+	__u8  request_immediate_exit;	/* return -EINTR before entering */
+	__u8  padding1[7];
+
+	/* out: set by the kernel when RUN returns */
+	__u32 exit_reason;		/* THV_EXIT_* */
+	__u32 hw_exit_valid;		/* 1 if hw_exit_reason is meaningful */
+	__u64 hw_exit_reason;		/* raw VMEXIT code / VMX basic exit reason */
+	__u64 hw_exit_info1;		/* EXITINFO1 / exit qualification */
+	__u64 hw_exit_info2;		/* EXITINFO2 / guest-physical address */
+	__u64 exit_rip;			/* guest RIP of the exiting instruction */
+	__u64 exits;			/* VM exits of this vCPU so far, all kinds */
+	__u64 padding2[2];
+
+	union {
+		/* THV_EXIT_IO: data is at (char *)run + data_offset. */
+		struct {
+			__u8  direction;	/* THV_EXIT_IO_IN / _OUT */
+			__u8  size;		/* 1, 2 or 4 bytes */
+			__u16 port;
+			__u32 count;		/* repetitions (1 unless REP) */
+			__u64 data_offset;
+		} io;
+		/*
+		 * THV_EXIT_MMIO: for a write, data holds what the guest
+		 * wrote; for a read, userspace fills data before the next RUN.
+		 */
+		struct {
+			__u64 phys_addr;
+			__u8  data[8];
+			__u32 len;		/* 1, 2, 4 or 8 */
+			__u8  is_write;
+			__u8  insn_len;		/* valid bytes in insn */
+			__u8  insn[THV_RUN_INSN_MAX];
+			__u8  padding[3];
+		} mmio;
+		/*
+		 * THV_EXIT_HYPERCALL: nr = RAX, args = RBX, RCX, RDX, RSI
+		 * (the KVM convention).  ret goes back into RAX on the next RUN.
+		 */
+		struct {
+			__u64 nr;
+			__u64 args[4];
+			__u64 ret;
+			__u32 insn;		/* THV_HC_INSN_* actually used */
+			__u32 padding;
+		} hypercall;
+		/* THV_EXIT_FAIL_ENTRY */
+		struct {
+			__u64 hardware_entry_failure_reason; /* raw code */
+			__u32 reason;		/* THV_FAIL_* */
+			__u32 vm_instruction_error; /* VMX only, else 0 */
+		} fail_entry;
+		/* THV_EXIT_INTERNAL_ERROR */
+		struct {
+			__u32 suberror;		/* THV_INTERNAL_* */
+			__u32 ndata;
+			__u64 data[8];
+		} internal;
+		char padding[256];
+	};
+};
+
+#define THV_HC_INSN_VMMCALL	1	/* AMD: 0f 01 d9 */
+#define THV_HC_INSN_VMCALL	2	/* Intel: 0f 01 c1 */
+
+#endif /* _UAPI_THV_H */

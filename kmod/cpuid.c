@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cpuid.c - what CPU the guest believes it runs on.
+ *
+ * TOUR(7): Am I virtualized?  CPUID always exits to the hypervisor (it is
+ * one of the instructions SVM and VMX can be told to intercept, and thv
+ * always does).  So the hypervisor can tell the guest the truth: leaf 1
+ * ECX bit 31, reserved on real CPUs, says "a hypervisor is present", and
+ * leaves 0x40000000 and up carry the hypervisor's signature, the way
+ * "KVMKVMKVM" announces KVM.  We also hide the CPU features thv does not
+ * virtualize, so that a guest never tries to use them.
+ */
+#include <linux/string.h>
+#include <asm/processor.h>
+#include "thv.h"
+
+#define THV_CPUID_SIGNATURE	0x40000000
+#define THV_CPUID_FEATURES	0x40000001
+#define THV_SIGNATURE		"thvthvthv\0\0\0"
+
+/* CPUID.1:ECX bits (SDM Vol. 2A, Table 3-10) */
+#define C1_ECX_MONITOR		BIT(3)
+#define C1_ECX_DS_CPL		BIT(4)
+#define C1_ECX_VMX		BIT(5)
+#define C1_ECX_SMX		BIT(6)
+#define C1_ECX_EST		BIT(7)
+#define C1_ECX_TM2		BIT(8)
+#define C1_ECX_PDCM		BIT(15)
+#define C1_ECX_X2APIC		BIT(21)
+#define C1_ECX_TSC_DEADLINE	BIT(24)
+#define C1_ECX_XSAVE		BIT(26)
+#define C1_ECX_OSXSAVE		BIT(27)
+#define C1_ECX_HYPERVISOR	BIT(31)
+/* CPUID.1:EDX bits (SDM Vol. 2A, Table 3-11) */
+#define C1_EDX_MCE		BIT(7)
+#define C1_EDX_APIC		BIT(9)
+#define C1_EDX_MCA		BIT(14)
+#define C1_EDX_DS		BIT(21)
+#define C1_EDX_ACPI		BIT(22)
+#define C1_EDX_TM		BIT(29)
+#define C1_EDX_PBE		BIT(31)
+/* CPUID.80000001h:ECX bits (APM Vol. 3, E.4.2) */
+#define C81_ECX_SVM		BIT(2)
+#define C81_ECX_SKINIT		BIT(12)
+#define C81_ECX_WDT		BIT(13)
+
+/* Features whose MSRs or instructions thv does not virtualize (yet). */
+#define C1_ECX_HIDDEN	(C1_ECX_MONITOR | C1_ECX_DS_CPL | C1_ECX_VMX | \
+			 C1_ECX_SMX | C1_ECX_EST | C1_ECX_TM2 | C1_ECX_PDCM | \
+			 C1_ECX_X2APIC | C1_ECX_TSC_DEADLINE | C1_ECX_XSAVE | \
+			 C1_ECX_OSXSAVE)
+#define C1_EDX_HIDDEN	(C1_EDX_MCE | C1_EDX_APIC | C1_EDX_MCA | C1_EDX_DS | \
+			 C1_EDX_ACPI | C1_EDX_TM | C1_EDX_PBE)
+#define C81_ECX_HIDDEN	(C81_ECX_SVM | C81_ECX_SKINIT | C81_ECX_WDT)
+
+static void thv_cpuid_hypervisor(u32 leaf, u32 *eax, u32 *ebx, u32 *ecx,
+				 u32 *edx)
+{
+	u32 sig[3];
+
+	*eax = *ebx = *ecx = *edx = 0;
+	if (leaf == THV_CPUID_SIGNATURE) {
+		memcpy(sig, THV_SIGNATURE, sizeof(sig));
+		*eax = THV_CPUID_FEATURES;	/* highest leaf we answer */
+		*ebx = sig[0];
+		*ecx = sig[1];
+		*edx = sig[2];
+	}
+	/* THV_CPUID_FEATURES: no paravirtual features yet, all zero. */
+}
+
+void thv_cpuid(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
+	       u32 *eax, u32 *ebx, u32 *ecx, u32 *edx)
+{
+	if ((leaf & 0xffffff00) == THV_CPUID_SIGNATURE) {
+		thv_cpuid_hypervisor(leaf, eax, ebx, ecx, edx);
+		return;
+	}
+
+	/* Start from what the real CPU says... */
+	cpuid_count(leaf, subleaf, eax, ebx, ecx, edx);
+
+	/* ...and change what a guest of thv must see differently. */
+	switch (leaf) {
+	case 0x1:
+		*ecx &= ~C1_ECX_HIDDEN;
+		*ecx |= C1_ECX_HYPERVISOR;
+		*edx &= ~C1_EDX_HIDDEN;
+		/* EBX[31:24]: initial APIC ID = the vCPU id */
+		*ebx = (*ebx & 0x00ffffff) | (vcpu->id << 24);
+		break;
+	case 0x6:	/* thermal and power management */
+	case 0xd:	/* XSAVE: hidden, see leaf 1 */
+	case 0x8000000a: /* SVM features: no nested virtualization */
+		*eax = *ebx = *ecx = *edx = 0;
+		break;
+	case 0x80000001:
+		*ecx &= ~C81_ECX_HIDDEN;
+		break;
+	}
+}

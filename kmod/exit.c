@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exit.c - VM exits, handled once for both vendors.
+ *
+ * TOUR(6): Handling an exit.  By the time we get here the backend has read
+ * the raw exit information out of the VMCB (or VMCS) and decoded it into a
+ * struct thv_exit.  One table, indexed by the neutral exit kind, says who
+ * handles it.  Every handler follows one convention:
+ *
+ *	return 1	handled in the kernel: enter the guest again
+ *	return 0	userspace must act: vcpu->run says what happened
+ *	return -errno	a host-side failure (e.g. -ENOMEM): RUN fails with it
+ *
+ * An instruction that exits is usually not finished: an IN still needs its
+ * data, a hypercall its return value.  The handler records what is left
+ * in vcpu->pending and thv_complete_pending() finishes it when userspace
+ * calls THV_RUN again, so that at every exit the guest RIP userspace sees
+ * points at the instruction that exited.
+ */
+#define pr_fmt(fmt) "thv: " fmt
+
+#include <linux/kernel.h>
+#include <linux/nospec.h>
+#include <linux/mm.h>
+#include <linux/io.h>
+#include <asm/msr-index.h>
+#include <asm/trapnr.h>
+#include "thv.h"
+
+/* EFER bits a guest may set: SCE, LME, NXE (APM Vol. 2 3.1.7). */
+#define THV_EFER_GUEST_WRITABLE	(EFER_SCE | EFER_LME | EFER_NX)
+
+static u64 thv_next_rip(struct thv_vcpu *vcpu, const struct thv_exit *exit)
+{
+	return exit->next_rip ? exit->next_rip : vcpu->rip + exit->insn_len;
+}
+
+static void thv_skip_insn(struct thv_vcpu *vcpu, const struct thv_exit *exit)
+{
+	vcpu->rip = thv_next_rip(vcpu, exit);
+}
+
+static void thv_set_pending(struct thv_vcpu *vcpu, enum thv_pending what,
+			    const struct thv_exit *exit)
+{
+	vcpu->pending = what;
+	vcpu->pending_next_rip = thv_next_rip(vcpu, exit);
+}
+
+static int thv_internal_error(struct thv_vcpu *vcpu, u32 suberror,
+			      const struct thv_exit *exit)
+{
+	struct thv_run *run = vcpu->run;
+
+	run->exit_reason = THV_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = 4;
+	run->internal.data[0] = exit->raw_reason;
+	run->internal.data[1] = exit->info1;
+	run->internal.data[2] = exit->info2;
+	run->internal.data[3] = vcpu->rip;
+	return 0;
+}
+
+/* Write size bytes of val into a register the way the CPU would. */
+static void thv_write_reg(struct thv_vcpu *vcpu, int reg, bool high8,
+			  u8 size, u64 val)
+{
+	u64 *r = &vcpu->regs[reg];
+
+	switch (size) {
+	case 1:
+		if (high8)
+			*r = (*r & ~0xff00ULL) | ((val & 0xff) << 8);
+		else
+			*r = (*r & ~0xffULL) | (val & 0xff);
+		break;
+	case 2:
+		*r = (*r & ~0xffffULL) | (val & 0xffff);
+		break;
+	case 4:
+		*r = (u32)val;	/* 32-bit writes zero the upper half */
+		break;
+	default:
+		*r = val;
+	}
+}
+
+static u64 thv_read_reg(struct thv_vcpu *vcpu, int reg, bool high8, u8 size)
+{
+	u64 v = vcpu->regs[reg];
+
+	if (size == 1 && high8)
+		return (v >> 8) & 0xff;
+	return size == 8 ? v : v & ((1ULL << (size * 8)) - 1);
+}
+
+void thv_complete_pending(struct thv_vcpu *vcpu)
+{
+	struct thv_run *run = vcpu->run;
+	u64 val = 0;
+
+	switch (vcpu->pending) {
+	case THV_PENDING_NONE:
+		return;
+	case THV_PENDING_SKIP:
+		break;
+	case THV_PENDING_IO_IN:
+		memcpy(&val, (u8 *)run + THV_RUN_IO_DATA_OFFSET,
+		       run->io.size <= 4 ? run->io.size : 4);
+		thv_write_reg(vcpu, THV_RAX, false, run->io.size, val);
+		break;
+	case THV_PENDING_MMIO_READ:
+		memcpy(&val, run->mmio.data, vcpu->pending_len);
+		if (vcpu->pending_sign && vcpu->pending_len < 8) {
+			int shift = 64 - 8 * vcpu->pending_len;
+
+			val = (u64)((s64)(val << shift) >> shift);
+		}
+		thv_write_reg(vcpu, vcpu->pending_reg, vcpu->pending_high8,
+			      vcpu->pending_dst_size, val);
+		break;
+	case THV_PENDING_HYPERCALL:
+		vcpu->regs[THV_RAX] = run->hypercall.ret;
+		break;
+	}
+	vcpu->rip = vcpu->pending_next_rip;
+	vcpu->pending = THV_PENDING_NONE;
+}
+
+static int thv_handle_nothing(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	return 1;
+}
+
+/*
+ * I/O: the CPU stopped on IN or OUT because the I/O permission map says
+ * every port is ours.  The device lives in userspace, as QEMU's do for KVM.
+ */
+static int thv_handle_io(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	struct thv_run *run = vcpu->run;
+	u8 size = exit->io.size;
+
+	if (exit->io.string)
+		return thv_internal_error(vcpu, THV_INTERNAL_STRING_IO, exit);
+	if (size != 1 && size != 2 && size != 4)
+		return thv_internal_error(vcpu, THV_INTERNAL_UNHANDLED_EXIT,
+					  exit);
+
+	run->exit_reason = THV_EXIT_IO;
+	run->io.port = exit->io.port;
+	run->io.size = size;
+	run->io.count = 1;
+	run->io.data_offset = THV_RUN_IO_DATA_OFFSET;
+	if (exit->io.in) {
+		run->io.direction = THV_EXIT_IO_IN;
+		memset((u8 *)run + THV_RUN_IO_DATA_OFFSET, 0xff, size);
+		thv_set_pending(vcpu, THV_PENDING_IO_IN, exit);
+	} else {
+		u64 val = thv_read_reg(vcpu, THV_RAX, false, size);
+
+		run->io.direction = THV_EXIT_IO_OUT;
+		memcpy((u8 *)run + THV_RUN_IO_DATA_OFFSET, &val, size);
+		thv_set_pending(vcpu, THV_PENDING_SKIP, exit);
+	}
+	return 0;
+}
+
+/*
+ * MMIO: the guest touched a guest-physical address that no memory slot
+ * backs.  The hardware told us the address and whether it was a write,
+ * but not the size or the register: for that we decode the instruction.
+ */
+static int thv_handle_mmio(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	struct thv_run *run = vcpu->run;
+	struct thv_mov mov;
+	u8 insn[THV_RUN_INSN_MAX];
+	int n;
+
+	if (exit->hw_insn_len) {
+		n = exit->hw_insn_len;
+		memcpy(insn, exit->hw_insn, n);
+	} else {
+		n = thv_fetch_insn(vcpu, insn, sizeof(insn));
+		if (n == -EOPNOTSUPP)
+			return thv_internal_error(vcpu,
+					THV_INTERNAL_GUEST_PAGING, exit);
+		if (n < 0)
+			n = 0;
+	}
+
+	memset(&run->mmio, 0, sizeof(run->mmio));
+	run->mmio.phys_addr = exit->npf.gpa;
+	run->mmio.insn_len = n;
+	memcpy(run->mmio.insn, insn, n);
+
+	if (exit->npf.fetch || thv_decode_mov(vcpu, insn, n, &mov) ||
+	    mov.write != exit->npf.write) {
+		thv_internal_error(vcpu, THV_INTERNAL_EMULATION, exit);
+		/* keep the bytes where userspace can see them */
+		run->internal.data[4] = exit->npf.gpa;
+		run->internal.ndata = 5;
+		return 0;
+	}
+
+	run->exit_reason = THV_EXIT_MMIO;
+	run->mmio.len = mov.size;
+	run->mmio.is_write = mov.write;
+	exit->insn_len = mov.len;
+	exit->next_rip = 0;
+	if (mov.write) {
+		u64 val = mov.has_imm ? mov.imm :
+			  thv_read_reg(vcpu, mov.reg, mov.high8, mov.size);
+
+		memcpy(run->mmio.data, &val, mov.size);
+		thv_set_pending(vcpu, THV_PENDING_SKIP, exit);
+	} else {
+		vcpu->pending_reg = mov.reg;
+		vcpu->pending_high8 = mov.high8;
+		vcpu->pending_len = mov.size;
+		vcpu->pending_dst_size = mov.dst_size;
+		vcpu->pending_sign = mov.sign;
+		thv_set_pending(vcpu, THV_PENDING_MMIO_READ, exit);
+	}
+	return 0;
+}
+
+/*
+ * A nested page fault.  If a memory slot backs the address, this is just
+ * the first touch of that page: map it and let the guest retry.
+ */
+static int thv_handle_npf(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	struct thv_vm *vm = vcpu->vm;
+	struct thv_memslot *slot;
+	u64 gpa = exit->npf.gpa;
+	int ret;
+
+	mutex_lock(&vm->lock);
+	slot = thv_gpa_to_slot(vm, gpa);
+	if (!slot) {
+		mutex_unlock(&vm->lock);
+		return thv_handle_mmio(vcpu, exit);
+	}
+	ret = thv_mmu_map(&vm->mmu, gpa & PAGE_MASK,
+			  page_to_phys(slot->pages[(gpa - slot->gpa) >>
+						   PAGE_SHIFT]));
+	mutex_unlock(&vm->lock);
+
+	if (ret == -EEXIST) {
+		/* Another vCPU mapped it first: fine.  Present: a bug. */
+		if (!exit->npf.present)
+			return 1;
+		return thv_internal_error(vcpu, THV_INTERNAL_NPF_LOOP, exit);
+	}
+	return ret ? ret : 1;
+}
+
+/* CPUID never leaves the kernel: see cpuid.c for what the guest sees. */
+static int thv_handle_cpuid(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	u64 *r = vcpu->regs;
+	u32 a, b, c, d;
+
+	thv_cpuid(vcpu, r[THV_RAX], r[THV_RCX], &a, &b, &c, &d);
+	r[THV_RAX] = a;
+	r[THV_RBX] = b;
+	r[THV_RCX] = c;
+	r[THV_RDX] = d;
+	thv_skip_insn(vcpu, exit);
+	return 1;
+}
+
+static int thv_handle_hlt(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	vcpu->run->exit_reason = THV_EXIT_HLT;
+	thv_set_pending(vcpu, THV_PENDING_SKIP, exit);
+	return 0;
+}
+
+/*
+ * A hypercall is the guest *asking* the hypervisor for something, with a
+ * number and arguments in registers: paravirtualization, as opposed to
+ * trap-and-emulate where the guest does not know it is being watched.
+ */
+static int thv_handle_hypercall(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	struct thv_run *run = vcpu->run;
+	u64 *r = vcpu->regs;
+
+	if (thv_ops->get_cpl(vcpu) != 0) {
+		/* Only the guest kernel may call the hypervisor. */
+		r[THV_RAX] = (u64)-EPERM;
+		thv_skip_insn(vcpu, exit);
+		return 1;
+	}
+	run->exit_reason = THV_EXIT_HYPERCALL;
+	run->hypercall.nr = r[THV_RAX];
+	run->hypercall.args[0] = r[THV_RBX];
+	run->hypercall.args[1] = r[THV_RCX];
+	run->hypercall.args[2] = r[THV_RDX];
+	run->hypercall.args[3] = r[THV_RSI];
+	run->hypercall.ret = 0;
+	run->hypercall.insn = exit->hc_insn;
+	thv_set_pending(vcpu, THV_PENDING_HYPERCALL, exit);
+	return 0;
+}
+
+/*
+ * RDMSR/WRMSR: the MSR permission map makes every access exit, so no
+ * guest ever reads or writes a real host MSR.  EFER is virtualized (the
+ * hardware keeps the guest's copy in the VMCB/VMCS); everything else gets
+ * #GP, as on a CPU without that MSR.
+ */
+static int thv_handle_msr(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	u64 *r = vcpu->regs;
+	u32 msr = r[THV_RCX];
+	u64 val;
+
+	if (msr != MSR_EFER)
+		goto gp;
+	if (!exit->msr.write) {
+		val = thv_ops->get_efer(vcpu);
+		r[THV_RAX] = (u32)val;
+		r[THV_RDX] = val >> 32;
+	} else {
+		val = (r[THV_RDX] << 32) | (u32)r[THV_RAX];
+		if (val & ~(THV_EFER_GUEST_WRITABLE | EFER_LMA))
+			goto gp;
+		thv_ops->set_efer(vcpu, val);
+	}
+	thv_skip_insn(vcpu, exit);
+	return 1;
+gp:
+	thv_ops->inject_exception(vcpu, X86_TRAP_GP, true, 0);
+	return 1;
+}
+
+/*
+ * A triple fault: the guest took an exception while delivering a double
+ * fault.  Real hardware would reset; here only this VM stops, and the
+ * host carries on.  That is the trust boundary.
+ */
+static int thv_handle_shutdown(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	vcpu->shutdown = true;
+	vcpu->pending = THV_PENDING_NONE;
+	vcpu->run->exit_reason = THV_EXIT_SHUTDOWN;
+	return 0;
+}
+
+/*
+ * Exceptions we intercept only to keep the host safe (#DB and #AC could
+ * otherwise loop inside the CPU forever, see CVE-2015-5307/8104) go
+ * straight back to the guest.  #UD is special: it is how we see the
+ * *other* vendor's hypercall instruction, which we accept too, as KVM does.
+ */
+static int thv_handle_exception(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	u8 insn[3];
+
+	if (exit->exc.vector == X86_TRAP_UD &&
+	    thv_fetch_insn(vcpu, insn, sizeof(insn)) == sizeof(insn) &&
+	    insn[0] == 0x0f && insn[1] == 0x01 &&
+	    (insn[2] == 0xc1 || insn[2] == 0xd9)) {
+		exit->insn_len = 3;
+		exit->next_rip = 0;
+		exit->hc_insn = insn[2] == 0xc1 ? THV_HC_INSN_VMCALL :
+						  THV_HC_INSN_VMMCALL;
+		return thv_handle_hypercall(vcpu, exit);
+	}
+	thv_ops->inject_exception(vcpu, exit->exc.vector,
+				  exit->exc.has_error_code,
+				  exit->exc.error_code);
+	return 1;
+}
+
+/* An instruction guests may not use here (e.g. VMRUN): raise exc.vector. */
+static int thv_handle_denied(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	thv_ops->inject_exception(vcpu, exit->exc.vector,
+				  exit->exc.has_error_code,
+				  exit->exc.error_code);
+	return 1;
+}
+
+static int thv_handle_skip(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	thv_skip_insn(vcpu, exit);
+	return 1;
+}
+
+static int thv_handle_fail_entry(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	struct thv_run *run = vcpu->run;
+
+	run->exit_reason = THV_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_entry_failure_reason = exit->raw_reason;
+	run->fail_entry.reason = exit->fail.reason;
+	run->fail_entry.vm_instruction_error = exit->fail.vm_insn_error;
+	return 0;
+}
+
+static int thv_handle_unhandled(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	return thv_internal_error(vcpu, THV_INTERNAL_UNHANDLED_EXIT, exit);
+}
+
+typedef int (*thv_exit_handler_t)(struct thv_vcpu *vcpu,
+				  struct thv_exit *exit);
+
+static const thv_exit_handler_t thv_exit_handlers[THV_X_NR] = {
+	[THV_X_NOTHING]		= thv_handle_nothing,
+	[THV_X_HOST_INTR]	= thv_handle_nothing,
+	[THV_X_IO]		= thv_handle_io,
+	[THV_X_NPF]		= thv_handle_npf,
+	[THV_X_CPUID]		= thv_handle_cpuid,
+	[THV_X_HLT]		= thv_handle_hlt,
+	[THV_X_HYPERCALL]	= thv_handle_hypercall,
+	[THV_X_MSR]		= thv_handle_msr,
+	[THV_X_SHUTDOWN]	= thv_handle_shutdown,
+	[THV_X_EXCEPTION]	= thv_handle_exception,
+	[THV_X_DENIED_INSN]	= thv_handle_denied,
+	[THV_X_SKIP_INSN]	= thv_handle_skip,
+	[THV_X_FAIL_ENTRY]	= thv_handle_fail_entry,
+	[THV_X_UNHANDLED]	= thv_handle_unhandled,
+};
+
+int thv_handle_exit(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	struct thv_run *run = vcpu->run;
+	u64 exit_rip = vcpu->rip;
+	u32 kind = exit->kind;
+	int ret;
+
+	if (kind >= THV_X_NR || !thv_exit_handlers[kind])
+		kind = THV_X_UNHANDLED;
+	kind = array_index_nospec(kind, THV_X_NR);
+	ret = thv_exit_handlers[kind](vcpu, exit);
+
+	if (ret == 0) {
+		run->hw_exit_valid = 1;
+		run->hw_exit_reason = exit->raw_reason;
+		run->hw_exit_info1 = exit->info1;
+		run->hw_exit_info2 = exit->info2;
+		run->exit_rip = exit_rip;
+	}
+	return ret;
+}

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * thv.h - the generic core of the teaching hypervisor.
+ *
+ * Everything in this header is vendor neutral.  The hardware backends
+ * (svm/ and, later, vmx/) sit behind one ops table, struct thv_backend_ops,
+ * and speak to the core only through it and through struct thv_exit: the
+ * backend *decodes* a VM exit at the boundary into a neutral struct, and
+ * the core *handles* it once for both vendors (see exit.c).
+ *
+ * Generic files never include a vendor header.
+ */
+#ifndef THV_H
+#define THV_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/kref.h>
+#include <linux/mm_types.h>
+#include "../include/uapi/thv.h"
+
+#define THV_MAX_VCPUS		4
+#define THV_MAX_SLOTS		32
+#define THV_MAX_MEM_BYTES	(1ULL << 30)	/* per VM */
+#define THV_RUN_SIZE		PAGE_SIZE
+
+/*
+ * Guest general-purpose registers, indexed in the order the x86 encoding
+ * uses (ModRM.reg / REX.R), so the instruction decoder can use a register
+ * number straight from the instruction.  The VMRUN/VMLAUNCH assembly uses
+ * the same offsets.
+ */
+enum thv_reg {
+	THV_RAX, THV_RCX, THV_RDX, THV_RBX, THV_RSP, THV_RBP, THV_RSI, THV_RDI,
+	THV_R8, THV_R9, THV_R10, THV_R11, THV_R12, THV_R13, THV_R14, THV_R15,
+	THV_NR_GPRS
+};
+
+/* ---- guest memory ---------------------------------------------------- */
+
+struct thv_memslot {
+	u64 gpa;		/* guest-physical base, page aligned */
+	u64 npages;		/* 0: slot unused */
+	u64 uaddr;		/* userspace address it came from */
+	struct page **pages;	/* pinned, one per guest page */
+};
+
+/*
+ * The nested page table format differs between vendors (NPT uses the
+ * ordinary x86-64 format, EPT its own), so the backend describes its
+ * entries and the generic walker in mmu.c builds and frees the tables.
+ */
+struct thv_mmu_fmt {
+	int levels;		/* 4 or 5 */
+	u64 table_bits;		/* bits of a non-leaf entry besides the address */
+	u64 leaf_bits;		/* bits of a 4 KiB leaf besides the address */
+	u64 present_mask;	/* an entry is present if any of these is set */
+};
+
+struct thv_mmu {
+	u64 *root;		/* top-level table, one page */
+	const struct thv_mmu_fmt *fmt;
+	unsigned long nr_tables;	/* table pages allocated, for accounting */
+};
+
+/* ---- VM and vCPU ----------------------------------------------------- */
+
+struct thv_vm {
+	struct kref ref;		/* the VM fd and each vCPU fd hold one */
+	struct mutex lock;		/* slots, mmu, vcpus[], nr_running */
+	struct thv_memslot slots[THV_MAX_SLOTS];
+	u64 mem_bytes;			/* all slots together */
+	struct thv_mmu mmu;
+	u64 mmu_generation;		/* bumped when mappings are removed */
+	struct thv_vcpu *vcpus[THV_MAX_VCPUS];
+	int nr_running;			/* vCPUs inside THV_RUN */
+	struct mm_struct *mm;		/* owner of the pinned pages */
+};
+
+/* What the next THV_RUN must finish before entering the guest again. */
+enum thv_pending {
+	THV_PENDING_NONE,
+	THV_PENDING_SKIP,	/* just advance RIP */
+	THV_PENDING_IO_IN,	/* data from run area into AL/AX/EAX */
+	THV_PENDING_MMIO_READ,	/* run->mmio.data into a register */
+	THV_PENDING_HYPERCALL,	/* run->hypercall.ret into RAX */
+};
+
+struct thv_vcpu {
+	struct thv_vm *vm;
+	unsigned int id;
+	struct thv_run *run;		/* shared with userspace via mmap */
+	struct mutex lock;		/* one ioctl at a time */
+
+	/* The register cache: the backend syncs RAX/RSP/RIP/RFLAGS. */
+	u64 regs[THV_NR_GPRS];
+	u64 rip, rflags;
+
+	enum thv_pending pending;
+	u64 pending_next_rip;
+	int pending_reg;		/* MMIO read: destination register */
+	u8 pending_len;			/* MMIO read: bytes */
+	u8 pending_dst_size;		/* MMIO read: register size */
+	bool pending_sign;		/* MMIO read: movsx */
+	bool pending_high8;		/* MMIO read: AH/CH/DH/BH */
+
+	bool shutdown;			/* triple-faulted; needs SET_SREGS */
+	u64 mmu_generation;		/* last generation this vCPU ran with */
+	u64 exits;
+
+	void *fpu;			/* the guest's FXSAVE area, fpu.c */
+	void *arch;			/* the backend's per-vCPU state */
+};
+
+/* ---- the neutral exit ---------------------------------------------------- */
+
+/*
+ * What a VM exit means, independent of vendor.  Backends translate their
+ * raw exit code into one of these in their decode table; exit.c has one
+ * handler per kind.
+ */
+enum thv_exit_kind {
+	THV_X_NOTHING,		/* nothing for the core: resume (e.g. INIT held) */
+	THV_X_HOST_INTR,	/* a host interrupt/NMI: let the host run it */
+	THV_X_IO,
+	THV_X_NPF,		/* nested page fault: EPT/NPT had no mapping */
+	THV_X_CPUID,
+	THV_X_HLT,
+	THV_X_HYPERCALL,
+	THV_X_MSR,
+	THV_X_SHUTDOWN,
+	THV_X_EXCEPTION,	/* an intercepted guest exception */
+	THV_X_DENIED_INSN,	/* an instruction guests may not run: inject exc */
+	THV_X_SKIP_INSN,	/* emulate as a no-op (e.g. INVD) */
+	THV_X_FAIL_ENTRY,
+	THV_X_UNHANDLED,
+	THV_X_NR
+};
+
+struct thv_exit {
+	u32 kind;			/* enum thv_exit_kind */
+	u64 raw_reason, info1, info2;
+	u64 next_rip;			/* 0: not known, use insn_len */
+	u8 insn_len;			/* length of the exiting insn, if known */
+	u8 hw_insn_len;			/* bytes the hardware fetched for us */
+	u8 hw_insn[THV_RUN_INSN_MAX];
+	union {
+		struct {
+			u16 port;
+			u8 size;
+			bool in, string, rep;
+		} io;
+		struct {
+			u64 gpa;
+			bool write, fetch, present;
+		} npf;
+		struct {
+			bool write;
+		} msr;
+		struct {
+			u8 vector;
+			bool has_error_code;
+			u32 error_code;
+		} exc;
+		struct {
+			u32 reason;	/* THV_FAIL_* */
+			u32 vm_insn_error;
+		} fail;
+		u32 hc_insn;		/* THV_HC_INSN_* */
+	};
+};
+
+/* ---- the vendor boundary ---------------------------------------------- */
+
+struct thv_backend_ops {
+	const char *name;
+	u32 backend;				/* THV_BACKEND_* */
+
+	/* Module-wide: probe the CPU, fill caps, allocate global state. */
+	int (*hardware_setup)(struct thv_caps *caps);
+	void (*hardware_unsetup)(void);
+	/* Per CPU, called on every online CPU and on hotplug. */
+	int (*cpu_enable)(unsigned int cpu);
+	int (*cpu_disable)(unsigned int cpu);
+
+	int (*vcpu_create)(struct thv_vcpu *vcpu);
+	void (*vcpu_free)(struct thv_vcpu *vcpu);
+
+	/* Enter the guest once and decode why it left.  0 or -errno. */
+	int (*run)(struct thv_vcpu *vcpu, struct thv_exit *exit);
+
+	void (*get_sregs)(struct thv_vcpu *vcpu, struct thv_sregs *sregs);
+	int (*set_sregs)(struct thv_vcpu *vcpu, const struct thv_sregs *sregs);
+	u64 (*get_efer)(struct thv_vcpu *vcpu);
+	void (*set_efer)(struct thv_vcpu *vcpu, u64 efer);
+	int (*get_cpl)(struct thv_vcpu *vcpu);
+	void (*inject_exception)(struct thv_vcpu *vcpu, u8 vector,
+				 bool has_error_code, u32 error_code);
+
+	const struct thv_mmu_fmt *(*mmu_fmt)(void);
+};
+
+extern const struct thv_backend_ops *thv_ops;
+extern struct thv_caps thv_caps;
+
+/* main.c */
+extern const struct thv_backend_ops thv_svm_ops;
+
+/* vm.c */
+int thv_vm_create_fd(void);
+void thv_vm_put(struct thv_vm *vm);
+struct thv_memslot *thv_gpa_to_slot(struct thv_vm *vm, u64 gpa);
+
+/* vcpu.c */
+int thv_vcpu_create_fd(struct thv_vm *vm, unsigned long id);
+
+/* mmu.c */
+int thv_mmu_init(struct thv_mmu *mmu, const struct thv_mmu_fmt *fmt);
+void thv_mmu_destroy(struct thv_mmu *mmu);
+int thv_mmu_map(struct thv_mmu *mmu, u64 gpa, u64 hpa);
+u64 thv_mmu_root_pa(struct thv_mmu *mmu);
+
+/* fpu.c */
+int thv_guest_fpu_alloc(struct thv_vcpu *vcpu);
+void thv_guest_fpu_free(struct thv_vcpu *vcpu);
+void thv_guest_fpu_enter(struct thv_vcpu *vcpu);
+void thv_guest_fpu_leave(struct thv_vcpu *vcpu);
+
+/* exit.c */
+int thv_handle_exit(struct thv_vcpu *vcpu, struct thv_exit *exit);
+void thv_complete_pending(struct thv_vcpu *vcpu);
+
+/* emulate.c */
+int thv_read_guest_phys(struct thv_vm *vm, u64 gpa, void *buf, size_t len);
+int thv_fetch_insn(struct thv_vcpu *vcpu, u8 *buf, size_t len);
+struct thv_mov {
+	u8 len;			/* instruction length */
+	u8 size;		/* access size in bytes */
+	bool write;		/* memory is the destination */
+	bool has_imm;		/* the source is an immediate */
+	u64 imm;
+	int reg;		/* the register operand, THV_RAX.. */
+	bool high8;		/* AH/CH/DH/BH */
+	u8 dst_size;		/* movzx/movsx: register size */
+	bool sign;		/* movsx */
+};
+int thv_decode_mov(struct thv_vcpu *vcpu, const u8 *insn, size_t n,
+		   struct thv_mov *mov);
+
+/* cpuid.c */
+void thv_cpuid(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
+	       u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);
+
+#endif /* THV_H */
