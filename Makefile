@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# thv - top-level build.  Everything built goes under $(BUILD):
+#   build/<kver>/thv.ko           the module, one per guest kernel
+#   build/user/thv, libthv.a      the runner and its library
+#   build/payloads/*.bin          guest payloads
+#   build/tests/*                 self-tests (kselftest harness)
+#   build/kselftest/*.h           kselftest headers from linux-source-6.1
+#   build/logs/<kver>-<mode>.log  test VM console logs
+# The module is loaded only inside a QEMU test VM (see scripts/run-vm.sh).
+# "make help" lists the targets.
+
+BUILD ?= build
+override BUILD := $(abspath $(BUILD))
+KSFT_DIR := $(BUILD)/kselftest
+# Guest kernels: series ("6.1") or full versions, see scripts/kvers.sh.
+KVERS ?= 6.1 6.12
+# The demo boots one kernel; 6.12 boots fastest.
+DEMO_KVER ?= 6.12
+LINUX_SOURCE := /usr/src/linux-source-6.1.tar.xz
+
+SUBMAKE := $(MAKE) --no-print-directory
+
+.PHONY: all help deps kmod modules user payloads tests ksft-headers initramfs \
+	check demo shell clean
+
+all: kmod user payloads tests
+
+help:
+	@echo 'thv - a teaching hypervisor.  Targets:'
+	@echo '  all        build thv.ko for each kernel in KVERS, the runner,'
+	@echo '             payloads and tests (no package installs)'
+	@echo '  deps       install missing Debian packages (scripts/install-deps.sh)'
+	@echo '  check      deps + all + boot each kernel in KVERS in the test VM,'
+	@echo '             run every test, print one merged TAP stream'
+	@echo '  demo       deps + all + boot DEMO_KVER and run the hello payload'
+	@echo '             with --trace'
+	@echo '  shell      boot DEMO_KVER with thv packed and give a shell (debugging)'
+	@echo '  kmod user payloads tests ksft-headers initramfs   single steps'
+	@echo '  clean      remove $(BUILD)'
+	@echo 'Variables:'
+	@echo '  KVERS="$(KVERS)"  DEMO_KVER=$(DEMO_KVER)  BUILD=$(BUILD)'
+	@echo '  THV_LIVE=1 (show the console during check)  THV_ACCEL=auto|tcg|kvm'
+	@echo '  THV_VM_TIMEOUT=600 (s per boot)  THV_TEST_TIMEOUT=300 (s per test)'
+
+deps:
+	@scripts/install-deps.sh
+
+# One thv.ko per guest kernel, each built in its own copy of the sources.
+modules: kmod
+
+kmod:
+	@kvers=$$(scripts/kvers.sh $(KVERS)) || exit 1; \
+	for v in $$kvers; do \
+		scripts/build-kmod.sh "$$v" "$(BUILD)" || exit 1; \
+	done
+
+# user/, guest-payloads/ and tests/ each have their own Makefile.
+define need_dir
+	@test -f $(1)/Makefile || { echo "thv: $(1)/Makefile is missing" >&2; exit 1; }
+endef
+
+user:
+	$(call need_dir,user)
+	@$(SUBMAKE) -C user BUILD=$(BUILD)
+
+payloads:
+	$(call need_dir,guest-payloads)
+	@$(SUBMAKE) -C guest-payloads BUILD=$(BUILD)
+
+tests: user payloads ksft-headers
+	$(call need_dir,tests)
+	@$(SUBMAKE) -C tests BUILD=$(BUILD) KSFT_DIR=$(KSFT_DIR)
+
+# kselftest_harness.h is not packaged on its own: take it (and
+# kselftest.h) from Debian's kernel source tarball, once.
+ksft-headers: $(KSFT_DIR)/kselftest_harness.h
+
+$(KSFT_DIR)/kselftest_harness.h:
+	@test -r $(LINUX_SOURCE) || \
+		{ echo "thv: no $(LINUX_SOURCE) (run 'make deps')" >&2; exit 1; }
+	@echo "thv: extracting kselftest headers into $(KSFT_DIR)"
+	@mkdir -p $(KSFT_DIR)
+	@tar -xJf $(LINUX_SOURCE) -C $(KSFT_DIR) --strip-components=4 \
+		--wildcards '*/tools/testing/selftests/kselftest_harness.h' \
+		'*/tools/testing/selftests/kselftest.h'
+	@test -f $(KSFT_DIR)/kselftest.h && touch $@
+
+# The initramfs of each kernel in KVERS (needs "all" first).
+initramfs:
+	@kvers=$$(scripts/kvers.sh $(KVERS)) || exit 1; \
+	for v in $$kvers; do \
+		scripts/mkinitramfs.sh "$$v" "$(BUILD)" || exit 1; \
+	done
+
+# Boot every kernel even if one fails, then judge all logs together.
+check: deps
+	@$(SUBMAKE) all KVERS="$(KVERS)"
+	@$(SUBMAKE) initramfs KVERS="$(KVERS)"
+	@kvers=$$(scripts/kvers.sh $(KVERS)) || exit 1; logs=; \
+	for v in $$kvers; do \
+		rm -f "$(BUILD)/logs/$$v-check.log"; \
+		scripts/run-vm.sh "$$v" check "$(BUILD)" || true; \
+		logs="$$logs $(BUILD)/logs/$$v-check.log"; \
+	done; \
+	scripts/check.sh $$logs
+
+demo: deps
+	@$(SUBMAKE) all KVERS="$(DEMO_KVER)"
+	@$(SUBMAKE) initramfs KVERS="$(DEMO_KVER)"
+	@scripts/run-vm.sh "$$(scripts/kvers.sh $(DEMO_KVER))" demo "$(BUILD)"
+
+shell:
+	@$(SUBMAKE) initramfs KVERS="$(DEMO_KVER)"
+	@scripts/run-vm.sh "$$(scripts/kvers.sh $(DEMO_KVER))" shell "$(BUILD)"
+
+clean:
+	rm -rf $(BUILD)

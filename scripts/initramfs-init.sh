@@ -1,0 +1,122 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the thv test VM (busybox sh, PID 1).  scripts/mkinitramfs.sh
+# copies this file into the initramfs; scripts/run-vm.sh boots it.
+#
+# The mode comes from the kernel command line:
+#   thv.mode=check   insmod thv.ko, run every executable in /thv/tests
+#                    (sorted), rmmod, dump dmesg, power off
+#   thv.mode=demo    insmod, run the hello payload with --trace, rmmod
+#   thv.mode=probe   print one line and power off (run-vm.sh uses it to
+#                    see whether a KVM-accelerated boot works at all)
+#   thv.mode=shell   an interactive shell, for debugging by hand
+#   thv.timeout=N    seconds one test executable may run (default 300)
+#
+# Every line meant for scripts/check.sh starts with "==thv== " so it can be
+# told apart from test output and from kernel messages on the console.
+
+PATH=/bin
+export PATH
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+exec </dev/console >/dev/console 2>&1
+
+mode=check
+test_timeout=300
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in
+	thv.mode=*) mode=${arg#thv.mode=} ;;
+	thv.timeout=*) test_timeout=${arg#thv.timeout=} ;;
+	esac
+done
+
+THV_BIN=/thv/bin/thv
+THV_PAYLOADS=/thv/payloads
+export THV_BIN THV_PAYLOADS
+
+mark() {
+	echo "==thv== $*"
+}
+
+power_off() {
+	mark "end"
+	sync
+	poweroff -f
+}
+
+load_module() {
+	if out=$(insmod /thv/thv.ko 2>&1); then
+		mark "insmod ok"
+	else
+		mark "insmod fail $out"
+	fi
+	if [ -c /dev/thv ]; then
+		mark "devnode ok"
+	else
+		mark "devnode fail /dev/thv missing after insmod"
+	fi
+}
+
+unload_module() {
+	if out=$(rmmod thv 2>&1); then
+		mark "rmmod ok"
+	else
+		mark "rmmod fail $out"
+	fi
+}
+
+# Run one test executable under busybox timeout.  Output goes straight to
+# the console so a crash still shows how far the test got.  Afterwards
+# kill every process but this one: a forked test child (the kselftest
+# harness forks one per test) must not outlive its binary.
+run_test() {
+	t=$1
+	name=${t##*/}
+	mark "test-begin $name"
+	start=$(date +%s)
+	timeout -s KILL "$test_timeout" "$t"
+	rc=$?
+	secs=$(($(date +%s) - start))
+	kill -9 -1 2>/dev/null
+	timed_out=0
+	[ $rc -ge 128 ] && [ $secs -ge "$test_timeout" ] && timed_out=1
+	mark "test-end $name rc=$rc secs=$secs timeout=$timed_out"
+}
+
+run_check() {
+	load_module
+	for t in /thv/tests/*; do
+		[ -f "$t" ] && [ -x "$t" ] || continue
+		run_test "$t"
+	done
+	unload_module
+	mark "dmesg-begin"
+	dmesg
+	mark "dmesg-end"
+}
+
+run_demo() {
+	load_module
+	mark "demo-begin"
+	"$THV_BIN" run --trace "$THV_PAYLOADS/hello.bin"
+	rc=$?
+	mark "demo-end rc=$rc"
+	unload_module
+	mark "dmesg-begin"
+	dmesg | grep -E '\] thv|WARNING|BUG|Oops|general protection|Kernel panic'
+	mark "dmesg-end"
+}
+
+mark "begin mode=$mode kernel=$(uname -r) timeout=$test_timeout"
+case "$mode" in
+check) run_check ;;
+demo) run_demo ;;
+probe) mark "probe ok svm=$(grep -qw svm /proc/cpuinfo && echo 1 || echo 0)" ;;
+shell) setsid cttyhack sh ;;
+*) mark "error unknown thv.mode=$mode" ;;
+esac
+power_off
