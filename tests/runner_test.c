@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * runner_test.c - the userspace runner `thv`, driven as a user would.
+ *
+ * Each test runs $THV_BIN with a payload from $THV_PAYLOADS, captures
+ * stdout (the guest's UART output), stderr (the runner's own lines) and
+ * the exit status, and checks them against what user/thv.h and the
+ * payloads' headers promise.  Without THV_BIN / THV_PAYLOADS the runner
+ * and payloads are looked for next to the test, as the build lays them
+ * out: build/tests/../user/thv and build/tests/../payloads/.
+ *
+ * Tests that run a guest need /dev/thv and SKIP without it; the error
+ * paths of the runner (bad option, missing payload, ...) are checked
+ * everywhere.
+ */
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "test_util.h"
+
+/* Exit statuses of `thv run` (user/thv.h, enum thv_status). */
+#define ST_OK		0
+#define ST_USAGE	64
+#define ST_DATAERR	65
+#define ST_NOINPUT	66
+#define ST_UNAVAILABLE	69
+#define ST_SHUTDOWN	75
+#define ST_TIMEOUT	124
+
+#define OUT_MAX		(64 * 1024)
+
+struct cmd_result {
+	int status;		/* exit status, or 128 + signal */
+	uint64_t ms;		/* wall-clock time */
+	char out[OUT_MAX];	/* stdout, NUL-terminated, maybe truncated */
+	char err[OUT_MAX];	/* stderr, the same */
+};
+
+FIXTURE(runner) {
+	char bin[PATH_MAX];
+	char payloads[PATH_MAX];
+	struct cmd_result res;
+};
+
+/* dir of this test binary + "/" + rel, e.g. "../user/thv". */
+static void path_near_self(char *buf, size_t len, const char *rel)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0) {
+		snprintf(buf, len, "%s", rel);
+		return;
+	}
+	self[n] = '\0';
+	snprintf(buf, len, "%s/%s", dirname(self), rel);
+}
+
+FIXTURE_SETUP(runner)
+{
+	const char *env;
+
+	env = getenv("THV_BIN");
+	if (env && *env)
+		snprintf(self->bin, sizeof(self->bin), "%s", env);
+	else
+		path_near_self(self->bin, sizeof(self->bin), "../user/thv");
+	if (access(self->bin, X_OK))
+		SKIP(longjmp(_metadata->env, 1),
+		     "runner %.200s not found: set THV_BIN or build user/",
+		     self->bin);
+
+	env = getenv("THV_PAYLOADS");
+	if (env && *env)
+		snprintf(self->payloads, sizeof(self->payloads), "%s", env);
+	else
+		path_near_self(self->payloads, sizeof(self->payloads),
+			       "../payloads");
+}
+
+FIXTURE_TEARDOWN(runner)
+{
+}
+
+/* Read what is there from fd into buf at *used; 0 at EOF. */
+static int drain(int fd, char *buf, size_t *used)
+{
+	char scratch[4096];
+	ssize_t n;
+
+	if (*used < OUT_MAX - 1)
+		n = read(fd, buf + *used, OUT_MAX - 1 - *used);
+	else
+		n = read(fd, scratch, sizeof(scratch));	/* drop the rest */
+	if (n < 0 && errno == EINTR)
+		return 1;
+	if (n <= 0)
+		return 0;
+	if (*used < OUT_MAX - 1)
+		*used += n;
+	return 1;
+}
+
+/*
+ * _run_cmd() - run argv (argv[0] is the program) with stdout and stderr
+ * captured into *res.  Returns 0, or -errno if it could not be started.
+ */
+static int _run_cmd(struct cmd_result *res, char *const argv[])
+{
+	int out[2], err[2], status;
+	size_t out_used = 0, err_used = 0;
+	uint64_t start = now_ms();
+	struct pollfd pfd[2];
+	pid_t pid;
+
+	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		dup2(err[1], STDERR_FILENO);
+		execv(argv[0], argv);
+		dprintf(STDERR_FILENO, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+
+	pfd[0] = (struct pollfd){ .fd = out[0], .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = err[0], .events = POLLIN };
+	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[0].revents && !drain(out[0], res->out, &out_used))
+			pfd[0].fd = -1;
+		if (pfd[1].revents && !drain(err[0], res->err, &err_used))
+			pfd[1].fd = -1;
+	}
+	close(out[0]);
+	close(err[0]);
+	res->out[out_used] = '\0';
+	res->err[err_used] = '\0';
+
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	res->ms = now_ms() - start;
+	if (WIFEXITED(status))
+		res->status = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		res->status = 128 + WTERMSIG(status);
+	else
+		res->status = -1;
+	return 0;
+}
+
+/* Run `thv ARGS...` (NULL-terminated) or end the test. */
+#define run_thv(...) do {						\
+	char *__argv[] = { self->bin, __VA_ARGS__, NULL };		\
+	int __r;							\
+									\
+	memset(&self->res, 0, sizeof(self->res));			\
+	__r = _run_cmd(&self->res, __argv);				\
+	ASSERT_EQ(0, __r) TH_LOG("cannot start %s: %s", self->bin,	\
+				 strerror(-__r));			\
+} while (0)
+
+/* Print buf line by line as TAP comments ("#   | ..."). */
+static void log_block(const char *title, const char *buf)
+{
+	const char *p = buf, *nl;
+
+	fprintf(TH_LOG_STREAM, "#   %s:\n", title);
+	while (*p) {
+		nl = strchrnul(p, '\n');
+		fprintf(TH_LOG_STREAM, "#   | %.*s\n", (int)(nl - p), p);
+		p = *nl ? nl + 1 : nl;
+	}
+}
+
+/* Log everything the runner said, to make a failure readable. */
+#define LOG_OUTPUT() do {						\
+	TH_LOG("status %d after %llu ms", self->res.status,		\
+	       (unsigned long long)self->res.ms);			\
+	log_block("stdout", self->res.out);				\
+	log_block("stderr", self->res.err);				\
+} while (0)
+
+#define EXPECT_STATUS(want) do {					\
+	EXPECT_EQ(want, self->res.status) {				\
+		TH_LOG("expected exit status %d, got %d", want,		\
+		       self->res.status);				\
+		LOG_OUTPUT();						\
+	}								\
+} while (0)
+
+#define EXPECT_CONTAINS(buf, text) do {					\
+	EXPECT_NE(NULL, strstr(buf, text)) {				\
+		TH_LOG("expected %s to contain \"%s\"", #buf, text);	\
+		LOG_OUTPUT();						\
+	}								\
+} while (0)
+
+/* Path of payload name, or SKIP when the payloads were not built. */
+static void payload_path(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(runner) *self, const char *name,
+			 char *buf, size_t len)
+{
+	if (snprintf(buf, len, "%s/%s", self->payloads, name) >= (int)len ||
+	    access(buf, R_OK))
+		SKIP(longjmp(_metadata->env, 1),
+		     "payload %.200s not found: set THV_PAYLOADS or build guest-payloads/",
+		     buf);
+}
+
+/* Lines in buf that start with prefix. */
+static int count_lines(const char *buf, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+	const char *p = buf;
+	int n = 0;
+
+	while (*p) {
+		if (!strncmp(p, prefix, plen))
+			n++;
+		p = strchrnul(p, '\n');
+		if (*p)
+			p++;
+	}
+	return n;
+}
+
+/*
+ * A payload that exists only in memory: a memfd, named by its
+ * /proc/<pid>/fd path, which the runner (our child) can open.  No
+ * writable filesystem is needed (the test VM has only an initramfs).
+ */
+static int memfd_payload(struct __test_metadata *_metadata, size_t size,
+			 char *path, size_t len)
+{
+	static const unsigned char hlt = 0xf4;
+	int fd = memfd_create("thv-test-payload", 0);
+
+	ASSERT_LE(0, fd) TH_LOG("memfd_create: %s", strerror(errno));
+	ASSERT_EQ(0, ftruncate(fd, size)) TH_LOG("ftruncate: %s",
+						  strerror(errno));
+	ASSERT_EQ(1, pwrite(fd, &hlt, 1, 0)) TH_LOG("pwrite: %s",
+						     strerror(errno));
+	snprintf(path, len, "/proc/%d/fd/%d", getpid(), fd);
+	return fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* Without a guest: help and the runner's own errors                   */
+
+TEST_F(runner, help)
+{
+	run_thv("--help");
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.out, "Usage: thv");
+
+	run_thv("run", "--help");
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.out, "--timeout");
+}
+
+TEST_F(runner, error_missing_payload)
+{
+	run_thv("run", "/nonexistent/thv-no-such-payload.bin");
+	EXPECT_STATUS(ST_NOINPUT);
+	EXPECT_CONTAINS(self->res.err, "cannot open payload");
+	EXPECT_EQ(1, count_lines(self->res.err, "thv: ")) {
+		TH_LOG("expected one error line");
+		LOG_OUTPUT();
+	}
+}
+
+TEST_F(runner, error_bad_option)
+{
+	run_thv("run", "--no-such-option", "x.bin");
+	EXPECT_STATUS(ST_USAGE);
+	EXPECT_CONTAINS(self->res.err, "unknown option");
+	EXPECT_CONTAINS(self->res.err, "--no-such-option");
+	EXPECT_EQ(1, count_lines(self->res.err, "thv: ")) {
+		TH_LOG("expected one error line");
+		LOG_OUTPUT();
+	}
+}
+
+TEST_F(runner, error_no_payload_given)
+{
+	run_thv("run");
+	EXPECT_STATUS(ST_USAGE);
+	EXPECT_CONTAINS(self->res.err, "no PAYLOAD");
+}
+
+TEST_F(runner, error_dev_nonexistent)
+{
+	char path[64];
+	int fd = memfd_payload(_metadata, 1, path, sizeof(path));
+
+	run_thv("run", "--dev", "/nonexistent", path);
+	EXPECT_STATUS(ST_UNAVAILABLE);
+	EXPECT_CONTAINS(self->res.err, "/nonexistent: cannot open");
+	EXPECT_EQ(1, count_lines(self->res.err, "thv: ")) {
+		TH_LOG("expected one error line");
+		LOG_OUTPUT();
+	}
+	close(fd);
+}
+
+TEST_F(runner, error_payload_too_big)
+{
+	char path[64];
+	/* 128 KiB into 64 KiB of guest RAM. */
+	int fd = memfd_payload(_metadata, 128 * 1024, path, sizeof(path));
+
+	run_thv("run", "--memory", "64K", path);
+	EXPECT_STATUS(ST_DATAERR);
+	EXPECT_CONTAINS(self->res.err, "payload too big");
+	EXPECT_EQ(1, count_lines(self->res.err, "thv: ")) {
+		TH_LOG("expected one error line");
+		LOG_OUTPUT();
+	}
+	close(fd);
+}
+
+/* ------------------------------------------------------------------ */
+/* Guests (need /dev/thv)                                              */
+
+TEST_F(runner, hello)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "hello.bin", p, sizeof(p));
+	run_thv("run", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_STREQ("Hello from a thv guest!\n", self->res.out) {
+		TH_LOG("stdout should be the guest's line and nothing else");
+		LOG_OUTPUT();
+	}
+	EXPECT_CONTAINS(self->res.err, "guest halted");
+}
+
+TEST_F(runner, hello_trace)
+{
+	unsigned long long summary_exits = 0;
+	const char *summary, *p;
+	char path[PATH_MAX], want_hlt[32];
+	int traced, i;
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "hello.bin", path, sizeof(path));
+	run_thv("run", "--trace", path);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_STREQ("Hello from a thv guest!\n", self->res.out) {
+		TH_LOG("--trace must not change stdout");
+		LOG_OUTPUT();
+	}
+
+	/* Summary: "thv: guest halted after N exits (...)". */
+	summary = strstr(self->res.err, " after ");
+	ASSERT_NE(NULL, summary) {
+		TH_LOG("no summary line");
+		LOG_OUTPUT();
+	}
+	ASSERT_EQ(1, sscanf(summary, " after %llu exit", &summary_exits)) {
+		TH_LOG("cannot read the exit count of the summary");
+		LOG_OUTPUT();
+	}
+
+	/* One "thv: #N ..." line per exit, numbered 1..N, the last HLT. */
+	traced = count_lines(self->res.err, "thv: #");
+	EXPECT_EQ(summary_exits, traced) {
+		TH_LOG("summary says %llu exits, trace has %d lines",
+		       summary_exits, traced);
+		LOG_OUTPUT();
+	}
+	/* Each character of the message is at least one OUT. */
+	EXPECT_LE((int)strlen("Hello from a thv guest!\n"), traced);
+	p = self->res.err;
+	for (i = 1; i <= traced; i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "thv: #%d ", i);
+		p = strstr(p, want);
+		ASSERT_NE(NULL, p) {
+			TH_LOG("trace line #%d missing or out of order", i);
+			LOG_OUTPUT();
+		}
+		p++;
+	}
+	snprintf(want_hlt, sizeof(want_hlt), "thv: #%d HLT", traced);
+	EXPECT_NE(NULL, strstr(self->res.err, want_hlt)) {
+		TH_LOG("the last traced exit should be \"%s\"", want_hlt);
+		LOG_OUTPUT();
+	}
+}
+
+TEST_F(runner, cpuid)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "cpuid.bin", p, sizeof(p));
+	run_thv("run", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.out, "hypervisor bit (leaf 1 ECX[31]) = 1");
+}
+
+TEST_F(runner, virt)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "virt.bin", p, sizeof(p));
+	run_thv("run", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.out, "max leaf 0x40000001");
+	EXPECT_CONTAINS(self->res.out, "signature \"thvthvthv\"");
+	EXPECT_CONTAINS(self->res.out, "I am running on thv");
+}
+
+TEST_F(runner, hypercall)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "hypercall.bin", p, sizeof(p));
+	run_thv("run", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.out, "add(1, 2, 3, 4) -> 0x0000000a");
+	EXPECT_CONTAINS(self->res.out, "Hello through the puts hypercall!");
+	EXPECT_CONTAINS(self->res.out, "add via VMCALL -> 0x0000000a");
+	EXPECT_CONTAINS(self->res.out, "hypercall: all results as expected");
+}
+
+TEST_F(runner, mmio)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "mmio.bin", p, sizeof(p));
+	run_thv("run", "--entry", "32", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.out, "mmio: MAGIC = 0x21564854");
+	EXPECT_CONTAINS(self->res.out, "mmio: COUNTER = 0x00000001, then 0x00000002");
+	EXPECT_CONTAINS(self->res.out, "mmio: all reads as expected");
+}
+
+TEST_F(runner, pm32)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "pm32.bin", p, sizeof(p));
+	run_thv("run", "--entry", "32", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.out, "pm32: hello from 32-bit protected mode");
+	EXPECT_CONTAINS(self->res.out, "and read it back");
+}
+
+TEST_F(runner, triple_fault)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "triple.bin", p, sizeof(p));
+	run_thv("run", p);
+	EXPECT_STATUS(ST_SHUTDOWN);
+	EXPECT_CONTAINS(self->res.out, "triple: loading an empty IDT");
+	EXPECT_CONTAINS(self->res.err, "triple-faulted");
+}
+
+TEST_F_TIMEOUT(runner, runaway_timeout, 60)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "runaway.bin", p, sizeof(p));
+	run_thv("run", "--timeout", "2", p);
+	EXPECT_STATUS(ST_TIMEOUT);
+	EXPECT_CONTAINS(self->res.out, "runaway: spinning");
+	EXPECT_CONTAINS(self->res.err, "--timeout of 2 s expired");
+	EXPECT_LE(1500, self->res.ms) {
+		TH_LOG("stopped after %llu ms, before the 2 s timeout",
+		       (unsigned long long)self->res.ms);
+	}
+	EXPECT_GE(12000, self->res.ms) {
+		TH_LOG("took %llu ms to stop after a 2 s timeout",
+		       (unsigned long long)self->res.ms);
+	}
+}
+
+TEST_HARNESS_MAIN

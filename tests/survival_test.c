@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * survival_test.c - nothing a guest does may hurt the host.
+ *
+ * A triple-faulting guest, a guest that never exits on its own, and a
+ * thousand VMs made and destroyed: afterwards the host still runs new
+ * VMs correctly, RUN can always be interrupted, and no memory is lost.
+ */
+#include <dirent.h>
+#include <signal.h>
+#include <sys/time.h>
+
+#include "kselftest_harness.h"
+#include "test_util.h"
+
+FIXTURE(survival) {
+	struct thv_vm vm;
+};
+
+FIXTURE_SETUP(survival)
+{
+	THV_REQUIRE_DEV();
+	vm_create(_metadata, &self->vm, GUEST_MEM_SIZE);
+}
+
+FIXTURE_TEARDOWN(survival)
+{
+	thv_vm_destroy(&self->vm);
+}
+
+/* A guest that computes something, so that "runs correctly" means it. */
+GUEST_CODE16(sum_guest,
+	"xor %eax, %eax\n"
+	"mov $100, %ecx\n"
+	"1: add %ecx, %eax\n"
+	"loop 1b\n"			/* eax = 100 + 99 + ... + 1 = 5050 */
+	G_REPORT_EAX
+	"hlt\n");
+
+static void run_sum_guest(struct __test_metadata *_metadata,
+			  struct thv_vm *vm)
+{
+	uint32_t got;
+
+	guest_start_real(_metadata, vm, sum_guest_start, sum_guest_end);
+	got = guest_report(_metadata, vm);
+	EXPECT_EQ(5050, got) TH_LOG("sum 1..100: expected 5050, got %u", got);
+	guest_expect_hlt(_metadata, vm);
+}
+
+/* IDT limit 0: INT3 -> #GP -> #DF -> shutdown (APM Vol. 2 8.2.9). */
+GUEST_CODE16(triple,
+	"lidt " GPA(triple, triple_idt) "\n"
+	"int3\n"
+	"hlt\n"
+	"triple_idt: .word 0\n"
+	".long 0\n");
+
+TEST_F(survival, triple_fault_then_new_vm)
+{
+	struct thv_vm fresh;
+
+	guest_start_real(_metadata, &self->vm, triple_start, triple_end);
+	vcpu_run_expect(_metadata, &self->vm, THV_EXIT_SHUTDOWN);
+	thv_vm_destroy(&self->vm);
+
+	vm_create(_metadata, &fresh, GUEST_MEM_SIZE);
+	run_sum_guest(_metadata, &fresh);
+	thv_vm_destroy(&fresh);
+}
+
+TEST_F(survival, shutdown_until_reset)
+{
+	guest_start_real(_metadata, &self->vm, triple_start, triple_end);
+	vcpu_run_expect(_metadata, &self->vm, THV_EXIT_SHUTDOWN);
+	vcpu_run_expect(_metadata, &self->vm, THV_EXIT_SHUTDOWN);
+
+	/* SET_SREGS (in guest_start_real) resets the vCPU: it runs again. */
+	run_sum_guest(_metadata, &self->vm);
+}
+
+/* ------------------------------------------------------------------ */
+/* A runaway guest: only a signal brings RUN back.                     */
+
+GUEST_CODE16(runaway,
+	"1: jmp 1b\n");
+
+static void on_alarm(int sig)
+{
+	(void)sig;	/* only here so that the signal interrupts RUN */
+}
+
+/* SIGALRM after ms milliseconds, without SA_RESTART. */
+static void arm_alarm(struct __test_metadata *_metadata, unsigned int ms)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = {
+		.it_value = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 },
+	};
+
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL))
+		TH_LOG("sigaction: %s", strerror(errno));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL))
+		TH_LOG("setitimer: %s", strerror(errno));
+}
+
+TEST_F_TIMEOUT(survival, runaway_stopped_by_signal, 60)
+{
+	const unsigned int alarm_ms = 300, bound_ms = 5000;
+	uint64_t start, took;
+	int ret;
+
+	guest_start_real(_metadata, &self->vm, runaway_start, runaway_end);
+
+	start = now_ms();
+	arm_alarm(_metadata, alarm_ms);
+	ret = thv_vcpu_run(&self->vm);
+	took = now_ms() - start;
+
+	EXPECT_EQ(-EINTR, ret) TH_LOG("RUN of a runaway guest: expected -EINTR, got %d (%s)",
+				      ret, strerror(-ret));
+	EXPECT_EQ(THV_EXIT_INTR, self->vm.run->exit_reason)
+		TH_LOG("expected exit INTR, got %s",
+		       thv_exit_name(self->vm.run->exit_reason));
+	EXPECT_GE(took, alarm_ms - 50)
+		TH_LOG("RUN came back after %llu ms, before the signal",
+		       (unsigned long long)took);
+	EXPECT_LE(took, alarm_ms + bound_ms)
+		TH_LOG("the signal took %llu ms to stop the guest (bound %u ms)",
+		       (unsigned long long)took, alarm_ms + bound_ms);
+
+	/* The vCPU is not broken by being interrupted. */
+	run_sum_guest(_metadata, &self->vm);
+}
+
+TEST_F(survival, request_immediate_exit)
+{
+	struct thv_run *run = self->vm.run;
+	int ret;
+
+	guest_start_real(_metadata, &self->vm, sum_guest_start, sum_guest_end);
+
+	run->request_immediate_exit = 1;
+	ret = thv_vcpu_run(&self->vm);
+	EXPECT_EQ(-EINTR, ret) TH_LOG("RUN with request_immediate_exit: expected -EINTR, got %d (%s)",
+				      ret, strerror(-ret));
+	EXPECT_EQ(THV_EXIT_INTR, run->exit_reason)
+		TH_LOG("expected exit INTR, got %s",
+		       thv_exit_name(run->exit_reason));
+
+	/* The guest did not run: it starts from the top and sums it all. */
+	run->request_immediate_exit = 0;
+	run_sum_guest(_metadata, &self->vm);
+}
+
+/* ------------------------------------------------------------------ */
+/* A thousand VMs: no memory, slab or fd may stay behind.              */
+
+#define LEAK_WARMUP_VMS		20
+#define LEAK_VMS		1000
+/* One leaked 4 KiB page per VM would be 4000 KiB: well over these. */
+#define LEAK_AVAIL_TOL_KB	2048
+#define LEAK_SLAB_TOL_KB	1024
+
+GUEST_CODE16(halt_guest,
+	"hlt\n");
+
+static void vm_lifecycle(struct __test_metadata *_metadata)
+{
+	struct thv_vm vm;
+
+	vm_create(_metadata, &vm, GUEST_MEM_SIZE);
+	guest_start_real(_metadata, &vm, halt_guest_start, halt_guest_end);
+	guest_expect_hlt(_metadata, &vm);
+	thv_vm_destroy(&vm);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* True while after is over before by more than the tolerances. */
+static int leaked(const struct meminfo *before, const struct meminfo *after)
+{
+	return before->mem_available - after->mem_available > LEAK_AVAIL_TOL_KB ||
+	       after->sunreclaim - before->sunreclaim > LEAK_SLAB_TOL_KB;
+}
+
+TEST_F_TIMEOUT(survival, thousand_vms_no_leak, 600)
+{
+	struct meminfo before, after;
+	uint64_t start;
+	int fds_before, fds_after;
+	int i;
+
+	/* The fixture's VM is not needed; free it before measuring. */
+	thv_vm_destroy(&self->vm);
+
+	/* Warm up: slab caches and per-CPU lists reach their steady size. */
+	for (i = 0; i < LEAK_WARMUP_VMS; i++)
+		vm_lifecycle(_metadata);
+	memory_settle();
+	ASSERT_EQ(0, meminfo_read(&before)) TH_LOG("cannot read /proc/meminfo");
+	fds_before = count_fds();
+
+	start = now_ms();
+	for (i = 0; i < LEAK_VMS; i++)
+		vm_lifecycle(_metadata);
+	TH_LOG("%d VMs created, run to HLT and destroyed in %llu ms",
+	       LEAK_VMS, (unsigned long long)(now_ms() - start));
+
+	/* Freeing may be deferred (RCU, workqueues): settle a few times. */
+	for (i = 0; i < 5; i++) {
+		memory_settle();
+		ASSERT_EQ(0, meminfo_read(&after))
+			TH_LOG("cannot read /proc/meminfo");
+		if (!leaked(&before, &after))
+			break;
+	}
+	fds_after = count_fds();
+
+	TH_LOG("MemAvailable %ld -> %ld kB, Slab %ld -> %ld kB, SUnreclaim %ld -> %ld kB",
+	       before.mem_available, after.mem_available, before.slab,
+	       after.slab, before.sunreclaim, after.sunreclaim);
+	EXPECT_GE(LEAK_AVAIL_TOL_KB, before.mem_available - after.mem_available)
+		TH_LOG("MemAvailable fell by %ld kB over %d VMs (tolerance %d kB)",
+		       before.mem_available - after.mem_available, LEAK_VMS,
+		       LEAK_AVAIL_TOL_KB);
+	EXPECT_GE(LEAK_SLAB_TOL_KB, after.sunreclaim - before.sunreclaim)
+		TH_LOG("SUnreclaim grew by %ld kB over %d VMs (tolerance %d kB)",
+		       after.sunreclaim - before.sunreclaim, LEAK_VMS,
+		       LEAK_SLAB_TOL_KB);
+	EXPECT_EQ(fds_before, fds_after)
+		TH_LOG("open fds: %d before, %d after", fds_before, fds_after);
+}
+
+TEST_HARNESS_MAIN
