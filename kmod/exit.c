@@ -191,20 +191,26 @@ static int thv_handle_mmio(struct thv_vcpu *vcpu, struct thv_exit *exit)
 			n = 0;
 	}
 
+	if (exit->npf.fetch || thv_decode_mov(vcpu, insn, n, &mov) ||
+	    mov.write != exit->npf.write) {
+		/*
+		 * data[4] the address, data[5..6] the instruction bytes
+		 * (little endian), data[7] how many bytes were fetched.
+		 */
+		thv_internal_error(vcpu, THV_INTERNAL_EMULATION, exit);
+		run->internal.data[4] = exit->npf.gpa;
+		run->internal.data[5] = 0;
+		run->internal.data[6] = 0;
+		memcpy(&run->internal.data[5], insn, n);
+		run->internal.data[7] = n;
+		run->internal.ndata = 8;
+		return 0;
+	}
+
 	memset(&run->mmio, 0, sizeof(run->mmio));
 	run->mmio.phys_addr = exit->npf.gpa;
 	run->mmio.insn_len = n;
 	memcpy(run->mmio.insn, insn, n);
-
-	if (exit->npf.fetch || thv_decode_mov(vcpu, insn, n, &mov) ||
-	    mov.write != exit->npf.write) {
-		thv_internal_error(vcpu, THV_INTERNAL_EMULATION, exit);
-		/* keep the bytes where userspace can see them */
-		run->internal.data[4] = exit->npf.gpa;
-		run->internal.ndata = 5;
-		return 0;
-	}
-
 	run->exit_reason = THV_EXIT_MMIO;
 	run->mmio.len = mov.size;
 	run->mmio.is_write = mov.write;

@@ -606,6 +606,19 @@ TEST_F(exits, internal_error_emulation)
 		TH_LOG("expected exit_rip at the INC 0x%llx, got 0x%llx",
 		       (unsigned long long)guest_rip(bad_mmio, incw_insn),
 		       (unsigned long long)run->exit_rip);
+
+	/* data[4] the address, data[5..6] the bytes, data[7] their count */
+	ASSERT_EQ(8, run->internal.ndata);
+	EXPECT_EQ(0xc000, run->internal.data[4])
+		TH_LOG("expected the MMIO address 0xc000 in data[4], got 0x%llx",
+		       (unsigned long long)run->internal.data[4]);
+	EXPECT_GE(run->internal.data[7], 4)
+		TH_LOG("expected at least the 4 bytes of incw, got %llu",
+		       (unsigned long long)run->internal.data[7]);
+	/* incw 0xc000 in 16-bit code: ff 06 00 c0 */
+	EXPECT_EQ(0xc00006ffULL, run->internal.data[5] & 0xffffffffULL)
+		TH_LOG("expected instruction bytes ff 06 00 c0, got 0x%08llx",
+		       (unsigned long long)(run->internal.data[5] & 0xffffffffULL));
 }
 
 /* ------------------------------------------------------------------ */

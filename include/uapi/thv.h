@@ -180,7 +180,8 @@ struct thv_sregs {
 
 /* thv_run.internal.suberror */
 #define THV_INTERNAL_UNHANDLED_EXIT	1  /* data: raw reason, info1, info2, rip */
-#define THV_INTERNAL_EMULATION		2  /* MMIO insn thv cannot decode; insn bytes in mmio */
+#define THV_INTERNAL_EMULATION		2  /* MMIO insn thv cannot decode: data[4] GPA,
+					      data[5..6] insn bytes, data[7] count */
 #define THV_INTERNAL_STRING_IO		3  /* INS/OUTS: not emulated yet */
 #define THV_INTERNAL_NPF_LOOP		4  /* a nested page fault on a mapped page */
 #define THV_INTERNAL_GUEST_PAGING	5  /* MMIO with guest paging on: not yet */
