@@ -8,6 +8,8 @@
 #   thv.mode=check   insmod thv.ko, run every executable in /thv/tests
 #                    (sorted), rmmod, dump dmesg, power off
 #   thv.mode=demo    insmod, run the hello payload with --trace, rmmod
+#   thv.mode=nosvm / nonpt   the CPU lacks SVM / NPT: insmod must fail
+#                    with one clear dmesg line (TAP, like a test)
 #   thv.mode=probe   print one line and power off (run-vm.sh uses it to
 #                    see whether a KVM-accelerated boot works at all)
 #   thv.mode=shell   an interactive shell, for debugging by hand
@@ -111,9 +113,53 @@ run_demo() {
 	mark "dmesg-end"
 }
 
+# nosvm / nonpt: the VM's CPU lacks SVM or nested paging on purpose.
+# thv.ko must refuse to load, create no /dev/thv, and say in exactly one
+# dmesg line what is missing.  Reported as TAP like any test binary.
+refusal_tap() {
+	what=$1 pattern=$2
+	echo "TAP version 13"
+	echo "1..3"
+	if insmod /thv/thv.ko 2>/dev/null; then
+		echo "not ok 1 insmod refused on a CPU without $what"
+		rmmod thv
+	else
+		echo "ok 1 insmod refused on a CPU without $what"
+	fi
+	if [ -e /dev/thv ]; then
+		echo "not ok 2 no /dev/thv without $what"
+	else
+		echo "ok 2 no /dev/thv without $what"
+	fi
+	# busybox insmod tries finit_module and then init_module, so the
+	# module's init runs twice: count distinct messages, not lines.
+	lines=$(dmesg | grep 'thv: svm: ' | sed 's/^\[[^]]*\] //' |
+		sort -u | wc -l)
+	if [ "$lines" -eq 1 ] && dmesg | grep 'thv: svm: ' | grep -q "$pattern"; then
+		echo "ok 3 one dmesg line names the missing $what"
+	else
+		echo "not ok 3 one dmesg line names the missing $what"
+		echo "# expected 1 distinct line matching '$pattern', got $lines:"
+		dmesg | grep 'thv: ' | sed 's/^/# /'
+	fi
+	dmesg | grep 'thv: svm: ' | sed 's/^\[[^]]*\] /# /' | sort -u
+}
+
+run_refusal() {
+	mark "nohw $1"
+	mark "test-begin refusal_$1"
+	refusal_tap "$@"
+	mark "test-end refusal_$1 rc=0 secs=0 timeout=0"
+	mark "dmesg-begin"
+	dmesg
+	mark "dmesg-end"
+}
+
 mark "begin mode=$mode kernel=$(uname -r) timeout=$test_timeout"
 case "$mode" in
 check) run_check ;;
+nosvm) run_refusal SVM 'has no SVM' ;;
+nonpt) run_refusal NPT 'no nested paging (NPT)' ;;
 demo) run_demo ;;
 probe) mark "probe ok svm=$(grep -qw svm /proc/cpuinfo && echo 1 || echo 0)" ;;
 shell) setsid cttyhack sh ;;

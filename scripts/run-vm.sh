@@ -22,7 +22,8 @@ usage() {
 	cat <<'USAGE'
 Usage: scripts/run-vm.sh KVER MODE [BUILD_DIR]
 Boot /boot/vmlinuz-KVER with BUILD_DIR/KVER/initramfs.cpio.gz.
-  MODE       check | demo | shell (see scripts/initramfs-init.sh)
+  MODE       check | demo | shell | nosvm | nonpt
+             (see scripts/initramfs-init.sh)
   BUILD_DIR  default <repo>/build; the log goes to BUILD_DIR/logs/
 Environment:
   THV_ACCEL=auto|tcg|kvm   accelerator (default auto: TCG unless KVM can run thv)
@@ -47,9 +48,9 @@ vm_timeout=${THV_VM_TIMEOUT:-600}
 test_timeout=${THV_TEST_TIMEOUT:-300}
 
 case "$mode" in
-check) live=${THV_LIVE:-0} ;;
+check|nosvm|nonpt) live=${THV_LIVE:-0} ;;
 demo|shell) live=${THV_LIVE:-1} ;;
-*) echo "run-vm: unknown mode '$mode' (check, demo or shell)" >&2; exit 2 ;;
+*) echo "run-vm: unknown mode '$mode' (check, demo, shell, nosvm or nonpt)" >&2; exit 2 ;;
 esac
 [ -r "$kernel" ] || { echo "run-vm: no kernel $kernel" >&2; exit 1; }
 [ -r "$initrd" ] || { echo "run-vm: no $initrd (run scripts/mkinitramfs.sh)" >&2; exit 1; }
@@ -83,7 +84,11 @@ auto) if kvm_usable; then accel=kvm; else accel=tcg; fi ;;
 tcg|kvm) accel=$THV_ACCEL ;;
 *) echo "run-vm: THV_ACCEL must be auto, tcg or kvm" >&2; exit 2 ;;
 esac
-if [ "$accel" = kvm ]; then
+if [ "$mode" = nosvm ]; then
+	qemu_cmd -accel tcg -cpu qemu64,-svm	# a CPU without SVM at all
+elif [ "$mode" = nonpt ]; then
+	qemu_cmd -accel tcg -cpu qemu64,+svm	# SVM, but no nested paging
+elif [ "$accel" = kvm ]; then
 	qemu_cmd -accel kvm -cpu host
 else
 	qemu_cmd -accel tcg -cpu qemu64,+svm,+npt
