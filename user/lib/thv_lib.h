@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * thv_lib.h - a thin userspace library over /dev/thv, shared by the
+ * runner (user/thv) and the self-tests (tests/).  It plays the part that
+ * tools/testing/selftests/kvm/lib/kvm_util.c plays for KVM: every call is
+ * one ioctl or mmap with its error kept, nothing more.
+ *
+ * Convention (from the KVM selftests): functions return 0 or a file
+ * descriptor on success and -errno on failure; they never exit() and never
+ * print.  The caller decides what an error means.
+ */
+#ifndef THV_LIB_H
+#define THV_LIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../../include/uapi/thv.h"
+
+#define THV_DEV_PATH	"/dev/thv"
+
+struct thv_vm {
+	int sys_fd;		/* /dev/thv */
+	int vm_fd;
+	int vcpu_fd;		/* vCPU 0; -1 until thv_vm_add_vcpu() */
+	struct thv_run *run;	/* mmap of vcpu_fd */
+	size_t run_size;
+	void *mem;		/* guest RAM, slot 0 at guest-physical 0 */
+	size_t mem_size;
+};
+
+/* Open /dev/thv (path NULL = THV_DEV_PATH).  Returns fd or -errno. */
+int thv_open_dev(const char *path);
+
+/*
+ * Create a VM with mem_size bytes of zeroed RAM (anonymous mmap, rounded
+ * up to 4 KiB) in slot 0 at guest-physical 0, and vCPU 0 with its run area
+ * mapped.  Returns 0 or -errno; on failure everything is undone and
+ * *vm is left with fds at -1 and pointers NULL.
+ */
+int thv_vm_create(struct thv_vm *vm, const char *dev_path, size_t mem_size);
+/* Close and unmap everything thv_vm_create() made.  Safe to call twice. */
+void thv_vm_destroy(struct thv_vm *vm);
+
+/* Copy len bytes to guest-physical gpa.  -EINVAL if outside slot 0 RAM. */
+int thv_vm_load(struct thv_vm *vm, uint64_t gpa, const void *buf, size_t len);
+/* Host pointer for guest-physical gpa in slot 0, or NULL if out of range. */
+void *thv_gpa_to_hva(struct thv_vm *vm, uint64_t gpa);
+
+/*
+ * Entry states.  Real mode: CS = DS = ES = SS = FS = GS = 0 (base 0,
+ * limit 0xffff), RIP = entry, RSP = stack, CR0 = 0x10 (ET), EFER = 0.
+ * Flat 32-bit protected mode: code/data segments base 0, limit 4 GiB,
+ * CS 32-bit (selector 0x8), data selector 0x10, CR0 = PE|ET, no paging;
+ * the hidden segment state is set directly, so no GDT in memory is needed.
+ */
+int thv_vcpu_set_real_mode(struct thv_vm *vm, uint64_t entry, uint64_t stack);
+int thv_vcpu_set_flat32(struct thv_vm *vm, uint64_t entry, uint64_t stack);
+
+/* One THV_RUN.  Returns 0 or -errno (-EINTR on a signal). */
+int thv_vcpu_run(struct thv_vm *vm);
+
+int thv_get_regs(struct thv_vm *vm, struct thv_regs *regs);
+int thv_set_regs(struct thv_vm *vm, const struct thv_regs *regs);
+int thv_get_sregs(struct thv_vm *vm, struct thv_sregs *sregs);
+int thv_set_sregs(struct thv_vm *vm, const struct thv_sregs *sregs);
+
+/* Pointer to the IO data of the current THV_EXIT_IO exit. */
+void *thv_io_data(struct thv_vm *vm);
+
+/* "IO", "MMIO", "HLT", ... for THV_EXIT_*; "UNKNOWN" otherwise. */
+const char *thv_exit_name(uint32_t exit_reason);
+/* "CR0", "SEGMENT", ... for THV_FAIL_*. */
+const char *thv_fail_name(uint32_t reason);
+
+/* Added by the user/ helper (new functions only; nothing above changed). */
+
+/* Fill *caps from THV_GET_CAPS on a /dev/thv fd.  Returns 0 or -errno. */
+int thv_get_caps(int sys_fd, struct thv_caps *caps);
+/* "UNHANDLED_EXIT", "EMULATION", ... for THV_INTERNAL_*; "UNKNOWN" otherwise. */
+const char *thv_internal_name(uint32_t suberror);
+
+#endif /* THV_LIB_H */

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * thv.c - the userspace runner for /dev/thv.
+ *
+ *   thv run [options] PAYLOAD    run a flat binary guest
+ *   thv caps                     what thv.ko can do
+ *
+ * `thv run` creates a VM with one vCPU (thv_lib), copies the payload into
+ * guest RAM, sets the entry state and enters the vCPU loop (vcpu.c) until
+ * the guest halts, exits, faults, or a signal/--timeout stops it.  It then
+ * prints one summary line on stderr; the guest's UART output is the only
+ * thing on stdout.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "thv.h"
+#include "hypercalls.h"
+
+#define DEFAULT_MEM_SIZE	(2ULL << 20)
+#define DEFAULT_LOAD_ADDR	0x1000ULL
+#define MAX_MEM_SIZE		(1ULL << 40)	/* sanity; thv.ko has its own */
+#define MAX_TIMEOUT_S		(24U * 3600U)
+#define PAGE_SIZE_4K		4096ULL
+#define REAL_MODE_STACK_TOP	0x10000ULL	/* SS = 0: the first 64 KiB */
+
+void thv_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("thv: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void runner__log(struct thv_runner *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->opt.quiet)
+		return;
+	fflush(stdout);
+	fputs("thv: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void runner__finish(struct thv_runner *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->done)
+		return;		/* the first reason to stop wins */
+	r->done = true;
+	r->status = status;
+	va_start(ap, fmt);
+	vsnprintf(r->end_msg, sizeof(r->end_msg), fmt, ap);
+	va_end(ap);
+}
+
+static void thv_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: thv COMMAND [options]\n"
+		"thv runs tiny guests on /dev/thv, the teaching hypervisor.\n"
+		"\n"
+		"Commands:\n"
+		"  run [options] PAYLOAD   run a flat binary guest (thv run --help)\n"
+		"  caps [--dev PATH]       print what thv.ko can do\n"
+		"\n"
+		"  -h, --help              this help\n"
+		"  -V, --version           print the version\n");
+}
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: thv run [options] PAYLOAD\n"
+		"Run the flat binary PAYLOAD as a guest with one vCPU.\n"
+		"\n"
+		"Options:\n"
+		"  -m, --memory SIZE    guest RAM at guest-physical 0 (default 2M;\n"
+		"                       suffixes K, M, G; a multiple of 4K)\n"
+		"  -l, --load ADDR      where the payload goes and runs (default 0x1000)\n"
+		"  -e, --entry MODE     real (default): 16-bit real mode, CS=DS=ES=SS=0,\n"
+		"                       IP=ADDR, SP=0xfff0 (or the top of RAM if less\n"
+		"                       than 64K); the payload must end below 1 MiB.\n"
+		"                       32: flat 32-bit protected mode, no paging,\n"
+		"                       CS=0x8 DS..SS=0x10 (base 0, limit 4G, no GDT in\n"
+		"                       memory), EIP=ADDR, ESP=top of RAM.\n"
+		"  -t, --trace          one line per exit on stderr\n"
+		"  -d, --dev PATH       device (default %s)\n"
+		"  -T, --timeout SECS   stop the guest after SECS seconds\n"
+		"  -q, --quiet          no summary line or device logs (errors still)\n"
+		"  -h, --help           this help\n"
+		"\n"
+		"Devices:\n"
+		"  0x3f8-0x3ff  16550 UART (COM1): THR -> stdout, LSR reads 0x60\n"
+		"  0xf4         exit port: writing byte N ends the run with status N\n"
+		"  0xd0000000   MMIO demo (4K): +0 MAGIC 0x21564854 \"THV!\",\n"
+		"               +4 COUNTER (1, 2, 3... per read), +8 SCRATCH (r/w);\n"
+		"               writes are logged on stderr\n"
+		"  other ports and unbacked addresses read all ones, writes are\n"
+		"  dropped; they are counted in the summary.\n"
+		"\n"
+		"Hypercalls (VMMCALL or VMCALL; RAX=nr, args RBX RCX RDX RSI, result\n"
+		"in RAX):\n", THV_DEV_PATH);
+	hypercall__print_table(f);
+	fprintf(f,
+		"\n"
+		"Exit status:\n"
+		"  0    the guest halted (HLT) or wrote 0 to port 0xf4\n"
+		"  N    the guest wrote N to port 0xf4 or used the exit hypercall\n"
+		"       (guests should use 1..63)\n"
+		"  64   bad option or argument     65  payload empty/too big, bad --load\n"
+		"  66   payload missing/unreadable  69  %s missing or not thv\n"
+		"  70   internal error exit         71  an ioctl or mmap failed\n"
+		"  75   guest triple-faulted        76  thv.ko API version mismatch\n"
+		"  77   permission denied           78  VM entry failed (bad guest state)\n"
+		"  124  --timeout expired           130 SIGINT, 143 SIGTERM\n",
+		THV_DEV_PATH);
+}
+
+/* "2M", "512K", "1G", "4096": bytes, or -1 on a malformed number. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *s == '-')
+		return -1;
+	switch (*end) {
+	case 'k': case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		end++;
+		break;
+	}
+	if (shift && (*end == 'i' || *end == 'I'))
+		end++;
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end || v > (MAX_MEM_SIZE >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* getopt with opterr = 0: say which option was wrong, in one line. */
+static int bad_option(const char *cmd, char **argv, int c)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		thv_err("%s: option '%s' needs an argument (see thv %s --help)",
+			cmd, arg, cmd);
+	else if (optopt && !strchr(arg, '='))
+		thv_err("%s: unknown option '-%c' (see thv %s --help)", cmd,
+			optopt, cmd);
+	else
+		thv_err("%s: unknown option '%s' (see thv %s --help)", cmd,
+			arg, cmd);
+	return THV_STATUS_USAGE;
+}
+
+static int run_parse_option(struct thv_options *opt, int c)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'm':
+		if (parse_size(optarg, &opt->mem_size) < 0 ||
+		    opt->mem_size < PAGE_SIZE_4K ||
+		    opt->mem_size % PAGE_SIZE_4K) {
+			thv_err("--memory '%s': want a multiple of 4K, e.g. 2M",
+				optarg);
+			return THV_STATUS_USAGE;
+		}
+		return 0;
+	case 'l':
+		if (parse_u64(optarg, &opt->load_addr) < 0) {
+			thv_err("--load '%s': not an address", optarg);
+			return THV_STATUS_USAGE;
+		}
+		return 0;
+	case 'e':
+		if (!strcmp(optarg, "real") || !strcmp(optarg, "16")) {
+			opt->entry = THV_ENTRY_REAL;
+		} else if (!strcmp(optarg, "32")) {
+			opt->entry = THV_ENTRY_FLAT32;
+		} else {
+			thv_err("--entry '%s': want 'real' or '32'", optarg);
+			return THV_STATUS_USAGE;
+		}
+		return 0;
+	case 'T':
+		if (parse_u64(optarg, &v) < 0 || !v || v > MAX_TIMEOUT_S) {
+			thv_err("--timeout '%s': want whole seconds, 1..%u",
+				optarg, MAX_TIMEOUT_S);
+			return THV_STATUS_USAGE;
+		}
+		opt->timeout_s = v;
+		return 0;
+	case 't':
+		opt->trace = true;
+		return 0;
+	case 'q':
+		opt->quiet = true;
+		return 0;
+	case 'd':
+		opt->dev_path = optarg;
+		return 0;
+	}
+	return THV_STATUS_USAGE;
+}
+
+/* Returns -1 to go on, or an exit status (0 after --help). */
+static int run_parse(struct thv_options *opt, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "memory",  required_argument, NULL, 'm' },
+		{ "load",    required_argument, NULL, 'l' },
+		{ "entry",   required_argument, NULL, 'e' },
+		{ "trace",   no_argument,       NULL, 't' },
+		{ "dev",     required_argument, NULL, 'd' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "quiet",   no_argument,       NULL, 'q' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, ret;
+
+	opt->dev_path = THV_DEV_PATH;
+	opt->mem_size = DEFAULT_MEM_SIZE;
+	opt->load_addr = DEFAULT_LOAD_ADDR;
+	opt->entry = THV_ENTRY_REAL;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:l:e:td:T:qh", longopts,
+				NULL)) != -1) {
+		if (c == 'h') {
+			run_usage(stdout);
+			return THV_STATUS_OK;
+		}
+		if (c == '?' || c == ':')
+			return bad_option("run", argv, c);
+		ret = run_parse_option(opt, c);
+		if (ret)
+			return ret;
+	}
+	if (optind >= argc) {
+		thv_err("run: no PAYLOAD given (see thv run --help)");
+		return THV_STATUS_USAGE;
+	}
+	if (optind + 1 < argc) {
+		thv_err("run: unexpected argument '%s' after the payload",
+			argv[optind + 1]);
+		return THV_STATUS_USAGE;
+	}
+	opt->payload_path = argv[optind];
+	return -1;
+}
+
+/* Check --memory against the module, then make the VM. */
+static int run_create_vm(struct thv_runner *r)
+{
+	struct thv_caps caps;
+	int fd, ret;
+
+	fd = caps__open(r->opt.dev_path, &caps);
+	if (fd < 0)
+		return -fd;
+	close(fd);
+	if (caps.max_mem_bytes && r->opt.mem_size > caps.max_mem_bytes) {
+		thv_err("--memory %" PRIu64 ": more than thv.ko allows (%" PRIu64
+			" bytes)", r->opt.mem_size, (uint64_t)caps.max_mem_bytes);
+		return THV_STATUS_USAGE;
+	}
+	ret = thv_vm_create(&r->vm, r->opt.dev_path, r->opt.mem_size);
+	if (ret < 0) {
+		thv_err("%s: cannot create a VM with %" PRIu64 " bytes of RAM: %s",
+			r->opt.dev_path, r->opt.mem_size, strerror(-ret));
+		return ret == -EACCES || ret == -EPERM ? THV_STATUS_NOPERM :
+		       THV_STATUS_OSERR;
+	}
+	return THV_STATUS_OK;
+}
+
+static int run_set_entry(struct thv_runner *r)
+{
+	uint64_t mem = r->opt.mem_size, stack;
+	int ret;
+
+	if (r->opt.entry == THV_ENTRY_REAL) {
+		stack = (mem < REAL_MODE_STACK_TOP ? mem : REAL_MODE_STACK_TOP)
+			- 0x10;
+		ret = thv_vcpu_set_real_mode(&r->vm, r->opt.load_addr, stack);
+	} else {
+		stack = mem & ~0xfULL;
+		ret = thv_vcpu_set_flat32(&r->vm, r->opt.load_addr, stack);
+	}
+	if (ret < 0) {
+		thv_err("cannot set the vCPU's entry state: %s", strerror(-ret));
+		return THV_STATUS_OSERR;
+	}
+	return THV_STATUS_OK;
+}
+
+static int run_devices_init(void)
+{
+	int ret;
+
+	ret = uart__init();
+	if (!ret)
+		ret = exit_port__init();
+	if (!ret)
+		ret = mmio_demo__init();
+	if (ret < 0)
+		thv_err("cannot register devices: %s", strerror(-ret));
+	return ret < 0 ? THV_STATUS_INTERNAL : THV_STATUS_OK;
+}
+
+static int run_main(int argc, char **argv)
+{
+	static struct thv_runner runner;
+	struct thv_runner *r = &runner;
+	void *payload = NULL;
+	size_t len = 0;
+	int ret;
+
+	ret = run_parse(&r->opt, argc, argv);
+	if (ret >= 0)
+		return ret;
+	/* Payload first: its errors need no /dev/thv. */
+	ret = payload__read(&r->opt, &payload, &len);
+	if (ret)
+		return ret;
+	ret = run_devices_init();
+	if (ret)
+		goto out_free;
+	ret = run_create_vm(r);
+	if (ret)
+		goto out_free;
+	ret = thv_vm_load(&r->vm, r->opt.load_addr, payload, len);
+	if (ret < 0) {
+		thv_err("cannot copy the payload into guest RAM: %s",
+			strerror(-ret));
+		ret = THV_STATUS_DATAERR;
+		goto out_destroy;
+	}
+	ret = run_set_entry(r);
+	if (ret)
+		goto out_destroy;
+
+	ret = vcpu__run_loop(r);
+	vcpu__print_summary(r);
+out_destroy:
+	thv_vm_destroy(&r->vm);
+out_free:
+	free(payload);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd) {
+		thv_usage(stderr);
+		return THV_STATUS_USAGE;
+	}
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
+		thv_usage(stdout);
+		return THV_STATUS_OK;
+	}
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+		printf("thv %s (API version %d)\n", THV_RUNNER_VERSION,
+		       THV_API_VERSION);
+		return THV_STATUS_OK;
+	}
+	if (!strcmp(cmd, "run"))
+		return run_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "caps"))
+		return caps__main(argc - 1, argv + 1);
+	thv_err("unknown command '%s' (see thv --help)", cmd);
+	return THV_STATUS_USAGE;
+}

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vcpu.c - the vCPU loop: THV_RUN, look at why the guest stopped, do what
+ * the exit asks, run again.  This is the userspace half of a hypervisor;
+ * everything the kernel half cannot finish by itself comes out here as
+ * one of the vendor-neutral THV_EXIT_* reasons.
+ *
+ * The completion rule (see include/uapi/thv.h): at an exit RIP still
+ * points AT the exiting instruction.  We fill in the result (IN data,
+ * MMIO read data, hypercall return value) and the next THV_RUN finishes
+ * the instruction and moves RIP past it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "thv.h"
+
+#define DESC_LEN	96
+#define DETAIL_LEN	256
+
+/*
+ * Signals.  SIGINT/SIGTERM (Ctrl-C, kill) and SIGALRM (--timeout) must
+ * stop a guest that never exits by itself (`jmp $`).  The handler is
+ * installed without SA_RESTART: a signal that arrives while we sit in
+ * THV_RUN makes the kernel leave the guest and return -EINTR.  One that
+ * arrives while we are out here handling an exit sets
+ * request_immediate_exit, so the next THV_RUN returns at once instead of
+ * entering the guest (the same race KVM closes with immediate_exit).
+ */
+static volatile sig_atomic_t vcpu_stop_signal;
+static struct thv_run *volatile vcpu_signal_run;
+
+static void vcpu__signal_handler(int sig)
+{
+	vcpu_stop_signal = sig;
+	if (vcpu_signal_run)
+		vcpu_signal_run->request_immediate_exit = 1;
+}
+
+static int vcpu__install_signals(struct thv_runner *r)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGALRM };
+	struct sigaction sa;
+	unsigned int i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = vcpu__signal_handler;
+	sigemptyset(&sa.sa_mask);
+	vcpu_signal_run = r->vm.run;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			return -errno;
+	if (r->opt.timeout_s)
+		alarm(r->opt.timeout_s);
+	return 0;
+}
+
+static void vcpu__trace(struct thv_runner *r, const char *reason,
+			const char *detail)
+{
+	if (!r->opt.trace)
+		return;
+	/*
+	 * No fflush(stdout) here: stdout is line buffered while tracing, so
+	 * the guest's text comes out in whole lines between trace lines
+	 * instead of one character glued to the front of each.
+	 */
+	fprintf(stderr, "thv: #%" PRIu64 " %s%s%s; rip 0x%" PRIx64 "\n",
+		r->exits, reason, detail[0] ? ": " : "", detail,
+		(uint64_t)r->vm.run->exit_rip);
+}
+
+static uint64_t vcpu__le(const uint8_t *p, unsigned int len)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* THV_EXIT_IO: IN/OUT (APM Vol. 2 15.10.2: the IOIO intercept). */
+static void vcpu__handle_io(struct thv_runner *r)
+{
+	struct thv_run *run = r->vm.run;
+	unsigned int size = run->io.size, count = run->io.count ? : 1;
+	bool is_write = run->io.direction == THV_EXIT_IO_OUT;
+	char desc[DESC_LEN], detail[DETAIL_LEN];
+	const char *dev = NULL;
+	uint8_t *data;
+	unsigned int i;
+
+	if ((size != 1 && size != 2 && size != 4) ||
+	    run->io.data_offset + (uint64_t)size * count > r->vm.run_size) {
+		thv_err("IO exit with bad fields: size %u count %u offset %"
+			PRIu64, size, count, (uint64_t)run->io.data_offset);
+		runner__finish(r, THV_STATUS_INTERNAL, "bad IO exit from thv.ko");
+		return;
+	}
+	data = thv_io_data(&r->vm);
+	for (i = 0; i < count; i++)
+		dev = ioport__dispatch(r, run->io.port, data + i * size, size,
+				       is_write, desc, sizeof(desc));
+
+	snprintf(detail, sizeof(detail), "%s port 0x%x size %u value 0x%"
+		 PRIx64 "%s%s%s", is_write ? "OUT" : "IN", run->io.port, size,
+		 vcpu__le(data, size), dev ? " (" : " (unclaimed port)",
+		 dev ? (desc[0] ? desc : dev) : "", dev ? ")" : "");
+	vcpu__trace(r, "IO", detail);
+}
+
+/* THV_EXIT_MMIO: a nested page fault on a GPA no slot backs. */
+static void vcpu__handle_mmio(struct thv_runner *r)
+{
+	struct thv_run *run = r->vm.run;
+	unsigned int len = run->mmio.len;
+	bool is_write = run->mmio.is_write;
+	char desc[DESC_LEN], detail[DETAIL_LEN];
+	const char *dev;
+
+	if (len < 1 || len > 8) {
+		thv_err("MMIO exit with bad length %u at gpa 0x%" PRIx64, len,
+			(uint64_t)run->mmio.phys_addr);
+		runner__finish(r, THV_STATUS_INTERNAL, "bad MMIO exit from thv.ko");
+		return;
+	}
+	if (!is_write)
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	dev = mmio__dispatch(r, run->mmio.phys_addr, run->mmio.data, len,
+			     is_write, desc, sizeof(desc));
+
+	snprintf(detail, sizeof(detail), "%s gpa 0x%" PRIx64 " len %u data 0x%"
+		 PRIx64 " (%s)", is_write ? "write" : "read",
+		 (uint64_t)run->mmio.phys_addr, len,
+		 vcpu__le(run->mmio.data, len),
+		 dev ? (desc[0] ? desc : dev) : "unclaimed");
+	vcpu__trace(r, "MMIO", detail);
+}
+
+/* THV_EXIT_HYPERCALL: VMMCALL/VMCALL, table in hypercalls.h. */
+static void vcpu__handle_hypercall(struct thv_runner *r)
+{
+	struct thv_run *run = r->vm.run;
+	char desc[DESC_LEN], detail[DETAIL_LEN];
+	uint64_t args[4];
+
+	memcpy(args, run->hypercall.args, sizeof(args));
+	run->hypercall.ret = hypercall__dispatch(r, run->hypercall.nr, args,
+						 desc, sizeof(desc));
+	snprintf(detail, sizeof(detail), "%s nr=%" PRIu64 " args=0x%" PRIx64
+		 ",0x%" PRIx64 ",0x%" PRIx64 ",0x%" PRIx64 " %s",
+		 run->hypercall.insn == THV_HC_INSN_VMCALL ? "VMCALL" : "VMMCALL",
+		 (uint64_t)run->hypercall.nr, args[0], args[1], args[2], args[3],
+		 desc);
+	vcpu__trace(r, "HYPERCALL", detail);
+}
+
+static void vcpu__handle_fail_entry(struct thv_runner *r)
+{
+	struct thv_run *run = r->vm.run;
+	uint32_t reason = run->fail_entry.reason;
+
+	vcpu__trace(r, "FAIL_ENTRY", "");
+	thv_err("VM entry failed: the CPU refused the guest state: hardware "
+		"reason 0x%" PRIx64 ", thv reason %s (%u), VM-instruction error %u",
+		(uint64_t)run->fail_entry.hardware_entry_failure_reason,
+		thv_fail_name(reason), reason,
+		run->fail_entry.vm_instruction_error);
+	runner__finish(r, THV_STATUS_FAIL_ENTRY, "VM entry failed (%s)",
+		       thv_fail_name(reason));
+}
+
+static void vcpu__handle_internal(struct thv_runner *r)
+{
+	struct thv_run *run = r->vm.run;
+	uint32_t sub = run->internal.suberror, n = run->internal.ndata, i;
+	char detail[DETAIL_LEN];
+	size_t off = 0;
+
+	if (n > 8)
+		n = 8;
+	detail[0] = '\0';
+	for (i = 0; i < n && off < sizeof(detail); i++)
+		off += snprintf(detail + off, sizeof(detail) - off, " 0x%" PRIx64,
+				(uint64_t)run->internal.data[i]);
+	if (sub == THV_INTERNAL_EMULATION) {
+		uint8_t insn_len = run->mmio.insn_len;
+
+		if (insn_len > THV_RUN_INSN_MAX)
+			insn_len = THV_RUN_INSN_MAX;
+		if (off < sizeof(detail))
+			off += snprintf(detail + off, sizeof(detail) - off,
+					"%s insn bytes:", n ? ";" : "");
+		for (i = 0; i < insn_len && off < sizeof(detail); i++)
+			off += snprintf(detail + off, sizeof(detail) - off,
+					" %02x", run->mmio.insn[i]);
+	}
+	vcpu__trace(r, "INTERNAL_ERROR", thv_internal_name(sub));
+	thv_err("thv.ko could not handle an exit: %s (suberror %u) at rip 0x%"
+		PRIx64 "%s%s", thv_internal_name(sub), sub,
+		(uint64_t)run->exit_rip, detail[0] ? ", data:" : "", detail);
+	runner__finish(r, THV_STATUS_INTERNAL, "guest stopped on an internal "
+		       "error (%s)", thv_internal_name(sub));
+}
+
+/* RUN returned -EINTR: was it one of our signals? */
+static void vcpu__handle_intr(struct thv_runner *r)
+{
+	int sig = vcpu_stop_signal;
+
+	vcpu__trace(r, "INTR", "");
+	if (sig == SIGALRM)
+		runner__finish(r, THV_STATUS_TIMEOUT, "guest stopped: "
+			       "--timeout of %u s expired", r->opt.timeout_s);
+	else if (sig)
+		runner__finish(r, THV_STATUS_SIGNAL_BASE + sig,
+			       "guest interrupted by %s",
+			       sig == SIGINT ? "SIGINT" : "SIGTERM");
+	/* Some other signal: nothing to do, run the guest again. */
+	r->vm.run->request_immediate_exit = 0;
+}
+
+static void vcpu__count(struct thv_runner *r, uint32_t reason)
+{
+	r->exits++;
+	r->exits_by_reason[reason < THV_EXIT_MAX ? reason : THV_EXIT_MAX]++;
+}
+
+static void vcpu__dispatch(struct thv_runner *r)
+{
+	struct thv_run *run = r->vm.run;
+	char detail[DETAIL_LEN];
+
+	switch (run->exit_reason) {
+	case THV_EXIT_IO:
+		vcpu__handle_io(r);
+		break;
+	case THV_EXIT_MMIO:
+		vcpu__handle_mmio(r);
+		break;
+	case THV_EXIT_HLT:
+		vcpu__trace(r, "HLT", "");
+		runner__finish(r, THV_STATUS_OK, "guest halted");
+		break;
+	case THV_EXIT_SHUTDOWN:
+		vcpu__trace(r, "SHUTDOWN", "triple fault");
+		runner__finish(r, THV_STATUS_SHUTDOWN,
+			       "guest triple-faulted (shutdown)");
+		r->end_note = "the host is fine";
+		break;
+	case THV_EXIT_HYPERCALL:
+		vcpu__handle_hypercall(r);
+		break;
+	case THV_EXIT_FAIL_ENTRY:
+		vcpu__handle_fail_entry(r);
+		break;
+	case THV_EXIT_INTERNAL_ERROR:
+		vcpu__handle_internal(r);
+		break;
+	case THV_EXIT_INTR:
+		vcpu__handle_intr(r);
+		break;
+	default:
+		snprintf(detail, sizeof(detail), "reason %u", run->exit_reason);
+		vcpu__trace(r, "UNKNOWN", detail);
+		thv_err("unknown exit reason %u from thv.ko (hardware reason 0x%"
+			PRIx64 ")", run->exit_reason,
+			(uint64_t)run->hw_exit_reason);
+		runner__finish(r, THV_STATUS_INTERNAL, "guest stopped on an "
+			       "unknown exit");
+		break;
+	}
+}
+
+int vcpu__run_loop(struct thv_runner *r)
+{
+	struct thv_run *run = r->vm.run;
+	int ret;
+
+	if (r->opt.trace)
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	ret = vcpu__install_signals(r);
+	if (ret < 0) {
+		thv_err("cannot install signal handlers: %s", strerror(-ret));
+		return THV_STATUS_OSERR;
+	}
+	while (!r->done) {
+		ret = thv_vcpu_run(&r->vm);
+		if (ret == -EINTR) {
+			/* Not a VM exit, but counted so the summary shows it. */
+			vcpu__count(r, THV_EXIT_INTR);
+			vcpu__handle_intr(r);
+			continue;
+		}
+		if (ret < 0) {
+			thv_err("THV_RUN: %s", strerror(-ret));
+			runner__finish(r, THV_STATUS_OSERR, "THV_RUN failed");
+			break;
+		}
+		vcpu__count(r, run->exit_reason);
+		vcpu__dispatch(r);
+	}
+	alarm(0);
+	vcpu_signal_run = NULL;
+	fflush(stdout);
+	return r->status;
+}
+
+void vcpu__print_summary(struct thv_runner *r)
+{
+	char counts[256];
+	size_t off = 0;
+	uint64_t all = r->vm.run ? r->vm.run->exits : 0;
+	uint32_t i;
+
+	if (r->opt.quiet)
+		return;
+	counts[0] = '\0';
+	for (i = 0; i <= THV_EXIT_MAX && off < sizeof(counts); i++) {
+		if (!r->exits_by_reason[i])
+			continue;
+		off += snprintf(counts + off, sizeof(counts) - off, "%s%s %" PRIu64,
+				off ? ", " : "", thv_exit_name(i),
+				r->exits_by_reason[i]);
+	}
+	fflush(stdout);
+	fprintf(stderr, "thv: %s after %" PRIu64 " exit%s (%s)", r->end_msg,
+		r->exits, r->exits == 1 ? "" : "s", counts);
+	if (r->unclaimed_io || r->unclaimed_mmio)
+		fprintf(stderr, "; unclaimed accesses: %" PRIu64 " port, %"
+			PRIu64 " MMIO", r->unclaimed_io, r->unclaimed_mmio);
+	/* CPUID, host interrupts, nested page faults on RAM... */
+	if (all > r->exits)
+		fprintf(stderr, "; %" PRIu64 " VM exits in all, %" PRIu64
+			" of them handled inside thv.ko", all,
+			all - (r->exits - r->exits_by_reason[THV_EXIT_INTR]));
+	if (r->end_note)
+		fprintf(stderr, "; %s", r->end_note);
+	fputc('\n', stderr);
+}
