@@ -140,6 +140,7 @@ int caps__main(int argc, char **argv)
 	struct thv_caps caps;
 	int c, fd;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -149,7 +150,8 @@ int caps__main(int argc, char **argv)
 			caps__usage(stdout);
 			return THV_STATUS_OK;
 		default:
-			thv_err("caps: bad option (see thv caps --help)");
+			thv_err("caps: bad option '%s' (see thv caps --help)",
+				argv[optind - 1]);
 			return THV_STATUS_USAGE;
 		}
 	}

@@ -92,5 +92,5 @@ void hypercall__print_table(FILE *f)
 	for (i = 0; i < HC_COUNT; i++)
 		fprintf(f, "  %u %-8s %s\n", i, hypercall_table[i].name,
 			hypercall_table[i].help);
-	fprintf(f, "  other    returns -1 (all ones) in RAX\n");
+	fprintf(f, "  other      returns -1 (all ones) in RAX\n");
 }

@@ -21,7 +21,7 @@
 struct thv_vm {
 	int sys_fd;		/* /dev/thv */
 	int vm_fd;
-	int vcpu_fd;		/* vCPU 0; -1 until thv_vm_add_vcpu() */
+	int vcpu_fd;		/* vCPU 0, made by thv_vm_create() */
 	struct thv_run *run;	/* mmap of vcpu_fd */
 	size_t run_size;
 	void *mem;		/* guest RAM, slot 0 at guest-physical 0 */
@@ -38,7 +38,11 @@ int thv_open_dev(const char *path);
  * *vm is left with fds at -1 and pointers NULL.
  */
 int thv_vm_create(struct thv_vm *vm, const char *dev_path, size_t mem_size);
-/* Close and unmap everything thv_vm_create() made.  Safe to call twice. */
+/*
+ * Close and unmap everything thv_vm_create() made.  Safe to call twice,
+ * and after a failed thv_vm_create(); not on a struct that never went
+ * through thv_vm_create() (its zero fds would be closed).
+ */
 void thv_vm_destroy(struct thv_vm *vm);
 
 /* Copy len bytes to guest-physical gpa.  -EINVAL if outside slot 0 RAM. */
