@@ -106,9 +106,10 @@ void thv_complete_pending(struct thv_vcpu *vcpu)
 	case THV_PENDING_SKIP:
 		break;
 	case THV_PENDING_IO_IN:
+		/* Our own copy of the size: userspace may scribble on run. */
 		memcpy(&val, (u8 *)run + THV_RUN_IO_DATA_OFFSET,
-		       run->io.size <= 4 ? run->io.size : 4);
-		thv_write_reg(vcpu, THV_RAX, false, run->io.size, val);
+		       vcpu->pending_len);
+		thv_write_reg(vcpu, THV_RAX, false, vcpu->pending_len, val);
 		break;
 	case THV_PENDING_MMIO_READ:
 		memcpy(&val, run->mmio.data, vcpu->pending_len);
@@ -156,6 +157,7 @@ static int thv_handle_io(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	if (exit->io.in) {
 		run->io.direction = THV_EXIT_IO_IN;
 		memset((u8 *)run + THV_RUN_IO_DATA_OFFSET, 0xff, size);
+		vcpu->pending_len = size;
 		thv_set_pending(vcpu, THV_PENDING_IO_IN, exit);
 	} else {
 		u64 val = thv_read_reg(vcpu, THV_RAX, false, size);

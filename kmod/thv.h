@@ -99,7 +99,7 @@ struct thv_vcpu {
 	enum thv_pending pending;
 	u64 pending_next_rip;
 	int pending_reg;		/* MMIO read: destination register */
-	u8 pending_len;			/* MMIO read: bytes */
+	u8 pending_len;			/* IO in / MMIO read: bytes */
 	u8 pending_dst_size;		/* MMIO read: register size */
 	bool pending_sign;		/* MMIO read: movsx */
 	bool pending_high8;		/* MMIO read: AH/CH/DH/BH */
