@@ -102,7 +102,7 @@ check: deps
 		rm -f "$(BUILD)/logs/$$v-check.log"; \
 		scripts/run-vm.sh "$$v" check "$(BUILD)" || true; \
 		logs="$$logs $(BUILD)/logs/$$v-check.log"; \
-		for m in nosvm nonpt; do \
+		for m in la57 nosvm nonpt; do \
 			rm -f "$(BUILD)/logs/$$v-$$m.log"; \
 			scripts/run-vm.sh "$$v" $$m "$(BUILD)" || true; \
 			logs="$$logs $(BUILD)/logs/$$v-$$m.log"; \

@@ -46,7 +46,7 @@ done
 awk -v broken="$broken" '
 function result(ok, name, directive,    line) {
 	ntest++
-	line = (ok ? "ok " : "not ok ") ntest " - " kver " " name
+	line = (ok ? "ok " : "not ok ") ntest " - " kver lane " " name
 	if (directive != "")
 		line = line " # " directive
 	print line
@@ -92,7 +92,12 @@ function rest(s, n,    i) {
 function start_log(path) {
 	kver = path
 	sub(/.*\//, "", kver)
-	sub(/-(check|nosvm|nonpt)\.log$/, "", kver)
+	sub(/-(check|la57|nosvm|nonpt)\.log$/, "", kver)
+	# The lane ("check" is the default one) tags the names of results.
+	lane = path
+	sub(/\.log$/, "", lane)
+	sub(/.*-/, "", lane)
+	lane = (lane ~ /^(la57|nosvm|nonpt)$/) ? " [" lane "]" : ""
 	began = insmod = devnode = rmmod = dmesg_end = nohw = 0
 	in_test = in_dmesg = 0
 	nbad = 0
@@ -285,7 +290,7 @@ END {
 	for (i = 1; i <= n; i++) {
 		kver = files[i]
 		sub(/.*\//, "", kver)
-		sub(/-(check|nosvm|nonpt)\.log$/, "", kver)
+		sub(/-(check|la57|nosvm|nonpt)\.log$/, "", kver)
 		result(0, "console log written", "")
 		diag("missing or empty: " files[i])
 	}

@@ -22,7 +22,9 @@ usage() {
 	cat <<'USAGE'
 Usage: scripts/run-vm.sh KVER MODE [BUILD_DIR]
 Boot /boot/vmlinuz-KVER with BUILD_DIR/KVER/initramfs.cpio.gz.
-  MODE       check | demo | shell | nosvm | nonpt
+  MODE       check | la57 | demo | shell | nosvm | nonpt
+             (la57: the check suite on a CPU with 5-level paging, so
+             the host kernel and thv's nested page tables use 5 levels)
              (see scripts/initramfs-init.sh)
   BUILD_DIR  default <repo>/build; the log goes to BUILD_DIR/logs/
 Environment:
@@ -48,9 +50,9 @@ vm_timeout=${THV_VM_TIMEOUT:-600}
 test_timeout=${THV_TEST_TIMEOUT:-300}
 
 case "$mode" in
-check|nosvm|nonpt) live=${THV_LIVE:-0} ;;
+check|la57|nosvm|nonpt) live=${THV_LIVE:-0} ;;
 demo|shell) live=${THV_LIVE:-1} ;;
-*) echo "run-vm: unknown mode '$mode' (check, demo, shell, nosvm or nonpt)" >&2; exit 2 ;;
+*) echo "run-vm: unknown mode '$mode' (check, la57, demo, shell, nosvm or nonpt)" >&2; exit 2 ;;
 esac
 [ -r "$kernel" ] || { echo "run-vm: no kernel $kernel" >&2; exit 1; }
 [ -r "$initrd" ] || { echo "run-vm: no $initrd (run scripts/mkinitramfs.sh)" >&2; exit 1; }
@@ -84,14 +86,20 @@ auto) if kvm_usable; then accel=kvm; else accel=tcg; fi ;;
 tcg|kvm) accel=$THV_ACCEL ;;
 *) echo "run-vm: THV_ACCEL must be auto, tcg or kvm" >&2; exit 2 ;;
 esac
-if [ "$mode" = nosvm ]; then
+guest_mode=$mode
+if [ "$mode" = la57 ]; then
+	guest_mode=check
+	qemu_cmd -accel tcg -cpu qemu64,+svm,+npt,+la57
+elif [ "$mode" = nosvm ]; then
 	qemu_cmd -accel tcg -cpu qemu64,-svm	# a CPU without SVM at all
 elif [ "$mode" = nonpt ]; then
 	qemu_cmd -accel tcg -cpu qemu64,+svm	# SVM, but no nested paging
 elif [ "$accel" = kvm ]; then
 	qemu_cmd -accel kvm -cpu host
 else
-	qemu_cmd -accel tcg -cpu qemu64,+svm,+npt
+	# THV_CPU overrides the emulated CPU, e.g. qemu64,+svm,+npt,+la57
+	# for a host kernel with 5-level paging (and so 5-level NPT).
+	qemu_cmd -accel tcg -cpu "${THV_CPU:-qemu64,+svm,+npt}"
 fi
 
 echo "run-vm: booting $kver in $mode mode ($accel), log: $log" >&2
@@ -105,11 +113,11 @@ fi
 # --foreground keeps QEMU in the terminal's process group so that ^C
 # still stops it; stdin is /dev/null so QEMU never touches the terminal.
 timeout --foreground -k 10 "$vm_timeout" "${qemu[@]}" \
-	-append "$append thv.mode=$mode" </dev/null 2>&1 |
+	-append "$append thv.mode=$guest_mode" </dev/null 2>&1 |
 	sed -u 's/\r$//' |
 	if [ "$live" != 1 ]; then
 		cat >"$log"
-	elif [ "$mode" = check ]; then
+	elif [ "$guest_mode" = check ]; then
 		tee "$log" >&2	# stdout is for check.sh's TAP
 	else
 		tee "$log"

@@ -105,6 +105,27 @@ TEST_F(abi, api_version)
 		       THV_API_VERSION, ret, strerror(errno));
 }
 
+/*
+ * The nested page tables must have as many levels as the host's own
+ * (APM Vol. 2 15.25: the nested walk follows the host's paging mode).
+ * Userspace can tell 5-level paging apart: only then does the kernel
+ * honour an mmap() hint above 2^47 (Documentation/arch/x86/x86_64/5level-paging.rst).
+ */
+TEST_F(abi, npt_levels_match_host)
+{
+	void *hint = (void *)(1UL << 50);
+	void *p = mmap(hint, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	unsigned int host_levels;
+
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
+	host_levels = (unsigned long)p >= (1UL << 47) ? 5 : 4;
+	munmap(p, 4096);
+	EXPECT_EQ(host_levels, self->caps.npt_levels)
+		TH_LOG("host uses %u-level paging, thv reports npt_levels %u",
+		       host_levels, self->caps.npt_levels);
+}
+
 TEST_F(abi, caps_sane)
 {
 	const struct thv_caps *c = &self->caps;
