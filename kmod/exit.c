@@ -401,6 +401,34 @@ static int thv_handle_skip(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	return 1;
 }
 
+/*
+ * A control-register access the backend intercepts (on VMX: CR0/CR4 bits
+ * the hypervisor owns, and CR8).  Outside 64-bit mode MOV CR moves 32
+ * bits (SDM Vol. 2B, MOV - Move to/from Control Registers).
+ */
+static int thv_handle_cr(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	bool wide = thv_ops->get_efer(vcpu) & EFER_LMA;
+	u64 val;
+
+	if (!thv_ops->get_cr || !thv_ops->set_cr)
+		return thv_internal_error(vcpu, THV_INTERNAL_UNHANDLED_EXIT,
+					  exit);
+	if (!exit->cr.write) {
+		val = thv_ops->get_cr(vcpu, exit->cr.nr);
+		vcpu->regs[exit->cr.gpr & 15] = wide ? val : (u32)val;
+	} else {
+		val = exit->cr.has_value ? exit->cr.value :
+					   vcpu->regs[exit->cr.gpr & 15];
+		if (thv_ops->set_cr(vcpu, exit->cr.nr, wide ? val : (u32)val)) {
+			thv_ops->inject_exception(vcpu, X86_TRAP_GP, true, 0);
+			return 1;
+		}
+	}
+	thv_skip_insn(vcpu, exit);
+	return 1;
+}
+
 static int thv_handle_fail_entry(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
 	struct thv_run *run = vcpu->run;
@@ -433,6 +461,7 @@ static const thv_exit_handler_t thv_exit_handlers[THV_X_NR] = {
 	[THV_X_EXCEPTION]	= thv_handle_exception,
 	[THV_X_DENIED_INSN]	= thv_handle_denied,
 	[THV_X_SKIP_INSN]	= thv_handle_skip,
+	[THV_X_CR]		= thv_handle_cr,
 	[THV_X_FAIL_ENTRY]	= thv_handle_fail_entry,
 	[THV_X_UNHANDLED]	= thv_handle_unhandled,
 };

@@ -87,6 +87,10 @@ static const struct thv_backend_ops *thv_pick_backend(void)
 	if (boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
 	    boot_cpu_data.x86_vendor == X86_VENDOR_HYGON)
 		return &thv_svm_ops;
+	if (boot_cpu_data.x86_vendor == X86_VENDOR_INTEL ||
+	    boot_cpu_data.x86_vendor == X86_VENDOR_CENTAUR ||
+	    boot_cpu_data.x86_vendor == X86_VENDOR_ZHAOXIN)
+		return &thv_vmx_ops;
 	return NULL;
 }
 
@@ -96,7 +100,7 @@ static int __init thv_init(void)
 
 	thv_ops = thv_pick_backend();
 	if (!thv_ops) {
-		pr_err("no supported backend for this CPU vendor (SVM only so far)\n");
+		pr_err("no supported backend for this CPU vendor (thv knows Intel VMX and AMD SVM)\n");
 		return -ENODEV;
 	}
 
@@ -140,4 +144,4 @@ static void __exit thv_exit(void)
 module_init(thv_init);
 module_exit(thv_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("thv: the teaching hypervisor (AMD SVM)");
+MODULE_DESCRIPTION("thv: the teaching hypervisor (Intel VMX and AMD SVM)");

@@ -132,6 +132,7 @@ enum thv_exit_kind {
 	THV_X_EXCEPTION,	/* an intercepted guest exception */
 	THV_X_DENIED_INSN,	/* an instruction guests may not run: inject exc */
 	THV_X_SKIP_INSN,	/* emulate as a no-op (e.g. INVD) */
+	THV_X_CR,		/* a control-register access the backend owns */
 	THV_X_FAIL_ENTRY,
 	THV_X_UNHANDLED,
 	THV_X_NR
@@ -167,6 +168,13 @@ struct thv_exit {
 			u32 vm_insn_error;
 		} fail;
 		u32 hc_insn;		/* THV_HC_INSN_* */
+		struct {
+			u8 nr;		/* CR0, CR3, CR4 or CR8 */
+			bool write;
+			u8 gpr;		/* the register operand, THV_RAX.. */
+			bool has_value;	/* LMSW/CLTS: the value, not a GPR */
+			u64 value;
+		} cr;
 	};
 };
 
@@ -196,6 +204,14 @@ struct thv_backend_ops {
 	int (*get_cpl)(struct thv_vcpu *vcpu);
 	void (*inject_exception)(struct thv_vcpu *vcpu, u8 vector,
 				 bool has_error_code, u32 error_code);
+	/*
+	 * Control registers the backend intercepts (VMX owns some CR0/CR4
+	 * bits and CR8): the value the guest sees, and a guest write of it.
+	 * set_cr returns -EINVAL when the CPU would raise #GP.  Optional:
+	 * only a backend that decodes THV_X_CR exits needs them.
+	 */
+	u64 (*get_cr)(struct thv_vcpu *vcpu, int nr);
+	int (*set_cr)(struct thv_vcpu *vcpu, int nr, u64 val);
 
 	const struct thv_mmu_fmt *(*mmu_fmt)(void);
 };
@@ -205,6 +221,7 @@ extern struct thv_caps thv_caps;
 
 /* main.c */
 extern const struct thv_backend_ops thv_svm_ops;
+extern const struct thv_backend_ops thv_vmx_ops;
 
 /* vm.c */
 int thv_vm_create_fd(void);
