@@ -106,8 +106,10 @@ TEST_F(abi, api_version)
 }
 
 /*
- * The nested page tables must have as many levels as the host's own
+ * SVM: the nested page tables must have as many levels as the host's own
  * (APM Vol. 2 15.25: the nested walk follows the host's paging mode).
+ * VMX: EPT has its own depth, set in the EPTP (SDM Vol. 3C 25.6.11); thv
+ * always uses 4 levels, whatever the host uses.
  * Userspace can tell 5-level paging apart: only then does the kernel
  * honour an mmap() hint above 2^47 (Documentation/arch/x86/x86_64/5level-paging.rst).
  */
@@ -121,6 +123,12 @@ TEST_F(abi, npt_levels_match_host)
 	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
 	host_levels = (unsigned long)p >= (1UL << 47) ? 5 : 4;
 	munmap(p, 4096);
+	if (self->caps.backend == THV_BACKEND_VMX) {
+		EXPECT_EQ(4, self->caps.npt_levels)
+			TH_LOG("VMX: thv builds 4-level EPT, reports %u (host %u)",
+			       self->caps.npt_levels, host_levels);
+		return;
+	}
 	EXPECT_EQ(host_levels, self->caps.npt_levels)
 		TH_LOG("host uses %u-level paging, thv reports npt_levels %u",
 		       host_levels, self->caps.npt_levels);
@@ -143,6 +151,17 @@ TEST_F(abi, caps_sane)
 	if (c->backend == THV_BACKEND_SVM) {
 		EXPECT_EQ(0, c->flags & (THV_CAP_VPID | THV_CAP_UNRESTRICTED))
 			TH_LOG("VMX-only flags on SVM: 0x%x", c->flags);
+	} else {
+		/* thv refuses to load without unrestricted guest. */
+		EXPECT_NE(0, c->flags & THV_CAP_UNRESTRICTED)
+			TH_LOG("VMX without the UNRESTRICTED flag: 0x%x", c->flags);
+		EXPECT_EQ(0, c->flags & (THV_CAP_NRIPS | THV_CAP_DECODE_ASSISTS |
+					 THV_CAP_FLUSH_BY_ASID))
+			TH_LOG("SVM-only flags on VMX: 0x%x", c->flags);
+		/* nr_asids counts VPIDs: none without the VPID flag. */
+		EXPECT_EQ(!!(c->flags & THV_CAP_VPID), !!c->nr_asids)
+			TH_LOG("VPID flag %d but nr_asids %u",
+			       !!(c->flags & THV_CAP_VPID), c->nr_asids);
 	}
 	EXPECT_TRUE(c->max_vcpus >= 1 && c->max_vcpus <= 256)
 		TH_LOG("max_vcpus %u", c->max_vcpus);

@@ -506,14 +506,14 @@ TEST_F(exits, hypercall_vmcall)
 }
 
 /* ------------------------------------------------------------------ */
-/* FAIL_ENTRY: CR0.NW=1 with CD=0 is refused by VMRUN / VM entry.      */
+/* FAIL_ENTRY: a CR0 the hardware refuses at VMRUN / VM entry.        */
 
 GUEST_CODE16(report_and_halt,
 	"mov $0x5eed, %eax\n"
 	G_REPORT_EAX
 	"hlt\n");
 
-TEST_F(exits, fail_entry_cr0_nw)
+TEST_F(exits, fail_entry_bad_cr0)
 {
 	struct thv_sregs sregs;
 	struct thv_caps caps;
@@ -528,12 +528,22 @@ TEST_F(exits, fail_entry_cr0_nw)
 
 	ret = thv_get_sregs(&self->vm, &sregs);
 	ASSERT_EQ(0, ret) TH_LOG("GET_SREGS: %s", strerror(-ret));
-	/* APM Vol. 2 15.5.1: CR0.CD=0 with CR0.NW=1 is an illegal state. */
-	sregs.cr0 |= 1ULL << 29;
-	sregs.cr0 &= ~(1ULL << 30);
+	if (caps.backend == THV_BACKEND_VMX) {
+		/*
+		 * SDM Vol. 3C 27.3.1.1: even with unrestricted guest,
+		 * CR0.PG=1 needs CR0.PE=1.  (VMX does not check CD/NW.)
+		 */
+		sregs.cr0 |= 1ULL << 31;
+		sregs.cr0 &= ~1ULL;
+	} else {
+		/* APM Vol. 2 15.5.1: CR0.CD=0 with CR0.NW=1 is illegal. */
+		sregs.cr0 |= 1ULL << 29;
+		sregs.cr0 &= ~(1ULL << 30);
+	}
 	ret = thv_set_sregs(&self->vm, &sregs);
-	ASSERT_EQ(0, ret) TH_LOG("SET_SREGS with NW=1 CD=0: expected 0, got %d (%s)",
-				 ret, strerror(-ret));
+	ASSERT_EQ(0, ret) TH_LOG("SET_SREGS with a bad CR0 0x%llx: expected 0, got %d (%s)",
+				 (unsigned long long)sregs.cr0, ret,
+				 strerror(-ret));
 
 	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_FAIL_ENTRY);
 	EXPECT_EQ(THV_FAIL_CR0, run->fail_entry.reason)
@@ -547,7 +557,28 @@ TEST_F(exits, fail_entry_cr0_nw)
 			TH_LOG("expected hw code VMEXIT_INVALID (-1), got 0x%llx",
 			       (unsigned long long)
 			       run->fail_entry.hardware_entry_failure_reason);
+	} else {
+		/*
+		 * VMX: exit reason 33 "VM-entry failure due to invalid guest
+		 * state" with bit 31 set (SDM Vol. 3C 27.8, Appendix C); not
+		 * a VMfail, so no VM-instruction error.
+		 */
+		EXPECT_EQ(0x80000021ULL,
+			  run->fail_entry.hardware_entry_failure_reason)
+			TH_LOG("expected exit reason 0x80000021, got 0x%llx",
+			       (unsigned long long)
+			       run->fail_entry.hardware_entry_failure_reason);
+		EXPECT_EQ(0, run->fail_entry.vm_instruction_error)
+			TH_LOG("expected no VM-instruction error, got %u",
+			       run->fail_entry.vm_instruction_error);
 	}
+
+	/* The same vCPU runs again once its state is fixed. */
+	sregs.cr0 = 0x60000010;		/* CD, NW, ET: the reset value */
+	ret = thv_set_sregs(&self->vm, &sregs);
+	ASSERT_EQ(0, ret) TH_LOG("SET_SREGS back to a good CR0: %s", strerror(-ret));
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x5eed, got) TH_LOG("fixed vCPU: expected 0x5eed, got 0x%x", got);
 
 	/* The host is unharmed: a fresh VM runs. */
 	vm_create(_metadata, &fresh, GUEST_MEM_SIZE);

@@ -2,11 +2,14 @@
 /*
  * survival_test.c - nothing a guest does may hurt the host.
  *
- * A triple-faulting guest, a guest that never exits on its own, and a
- * thousand VMs made and destroyed: afterwards the host still runs new
- * VMs correctly, RUN can always be interrupted, and no memory is lost.
+ * A triple-faulting guest, a guest that never exits on its own, a vCPU
+ * whose thread the scheduler keeps moving between CPUs, and a thousand
+ * VMs made and destroyed: afterwards the host still runs new VMs
+ * correctly, RUN can always be interrupted, and no memory is lost.
  */
 #include <dirent.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/time.h>
 
@@ -46,6 +49,109 @@ static void run_sum_guest(struct __test_metadata *_metadata,
 	got = guest_report(_metadata, vm);
 	EXPECT_EQ(5050, got) TH_LOG("sum 1..100: expected 5050, got %u", got);
 	guest_expect_hlt(_metadata, vm);
+}
+
+/* ------------------------------------------------------------------ */
+/* The vCPU thread moves between CPUs while the guest runs.            */
+
+/*
+ * Each round makes one exit handled in the kernel (CPUID) and one that
+ * comes out to us (OUT), and reports the running sum of squares, so a
+ * lost or doubled register anywhere shows up as a wrong sum.
+ */
+#define MIGRATE_ROUNDS	2000
+
+GUEST_CODE16(migrate_guest,
+	"xor %edi, %edi\n"
+	"mov $1, %esi\n"
+	"1: xor %eax, %eax\n"
+	"cpuid\n"
+	"mov %esi, %eax\n"
+	"imul %esi, %eax\n"
+	"add %eax, %edi\n"
+	"mov %edi, %eax\n"
+	G_REPORT_EAX
+	"inc %esi\n"
+	"cmp $2000, %esi\n"
+	"jbe 1b\n"
+	"hlt\n");
+
+struct flipper {
+	pid_t tid;			/* the vCPU thread */
+	int ncpus;
+	volatile int stop;
+	unsigned long flips;
+};
+
+/* taskset in a loop: pin the vCPU thread to CPU 0, 1, ..., 0, ... */
+static void *flip_affinity(void *arg)
+{
+	struct flipper *f = arg;
+	cpu_set_t set;
+
+	while (!f->stop) {
+		CPU_ZERO(&set);
+		CPU_SET(f->flips++ % f->ncpus, &set);
+		sched_setaffinity(f->tid, sizeof(set), &set);
+		usleep(300);
+	}
+	return NULL;
+}
+
+/*
+ * VMX: the VMCS must be VMCLEARed on the old CPU before the new one loads
+ * it (SDM Vol. 3C 25.11.1); SVM: a fresh ASID on the new CPU.  Either way
+ * the guest must not notice.
+ */
+TEST_F_TIMEOUT(survival, vcpu_moves_between_cpus, 300)
+{
+	struct flipper f = { .tid = gettid() };
+	uint32_t got, want = 0;
+	int cpu, last = -1, moves = 0, bad = 0;
+	unsigned long seen = 0;
+	pthread_t th;
+	cpu_set_t all;
+	uint32_t i;
+
+	f.ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (f.ncpus < 2)
+		SKIP(return, "only %d CPU online: nowhere to move the vCPU",
+		     f.ncpus);
+	if (f.ncpus > 64)
+		f.ncpus = 64;
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
+
+	guest_start_real(_metadata, &self->vm, migrate_guest_start,
+			 migrate_guest_end);
+	ASSERT_EQ(0, pthread_create(&th, NULL, flip_affinity, &f));
+	for (i = 1; i <= MIGRATE_ROUNDS; i++) {
+		got = guest_report(_metadata, &self->vm);
+		want += i * i;
+		cpu = sched_getcpu();
+		if (cpu >= 0 && cpu < 64)
+			seen |= 1UL << cpu;
+		if (last >= 0 && cpu != last)
+			moves++;
+		last = cpu;
+		if (got != want) {
+			bad = 1;
+			break;
+		}
+	}
+	f.stop = 1;
+	pthread_join(th, NULL);
+	sched_setaffinity(0, sizeof(all), &all);
+
+	EXPECT_EQ(0, bad) TH_LOG("round %u: guest reported %u, expected %u",
+				 i, got, want);
+	TH_LOG("%u rounds, %d moves between CPUs (mask 0x%lx), %lu affinity changes",
+	       i - 1, moves, seen, f.flips);
+	EXPECT_LE(2, __builtin_popcountl(seen))
+		TH_LOG("the vCPU thread only ran on CPU mask 0x%lx", seen);
+	EXPECT_LE(2, moves) TH_LOG("only %d moves: migration not exercised",
+				   moves);
+	if (!bad)
+		guest_expect_hlt(_metadata, &self->vm);
 }
 
 /* IDT limit 0: INT3 -> #GP -> #DF -> shutdown (APM Vol. 2 8.2.9). */

@@ -164,13 +164,19 @@ static void vcpu__handle_fail_entry(struct thv_runner *r)
 {
 	struct thv_run *run = r->vm.run;
 	uint32_t reason = run->fail_entry.reason;
+	uint32_t err = run->fail_entry.vm_instruction_error;
 
 	vcpu__trace(r, "FAIL_ENTRY", "");
-	thv_err("VM entry failed: the CPU refused the guest state: hardware "
-		"reason 0x%" PRIx64 ", thv reason %s (%u), VM-instruction error %u",
-		(uint64_t)run->fail_entry.hardware_entry_failure_reason,
-		thv_fail_name(reason), reason,
-		run->fail_entry.vm_instruction_error);
+	if (err)
+		thv_err("VM entry failed: VMLAUNCH/VMRESUME refused with "
+			"VM-instruction error %u (%s), thv reason %s (%u)",
+			err, thv_vmx_insn_error_name(err),
+			thv_fail_name(reason), reason);
+	else
+		thv_err("VM entry failed: the CPU refused the guest state: "
+			"hardware reason 0x%" PRIx64 ", thv reason %s (%u)",
+			(uint64_t)run->fail_entry.hardware_entry_failure_reason,
+			thv_fail_name(reason), reason);
 	runner__finish(r, THV_STATUS_FAIL_ENTRY, "VM entry failed (%s)",
 		       thv_fail_name(reason));
 }

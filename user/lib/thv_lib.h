@@ -75,6 +75,7 @@ void *thv_io_data(struct thv_vm *vm);
 const char *thv_exit_name(uint32_t exit_reason);
 /* "CR0", "SEGMENT", ... for THV_FAIL_*. */
 const char *thv_fail_name(uint32_t reason);
+const char *thv_vmx_insn_error_name(uint32_t err);
 
 /* Added by the user/ helper (new functions only; nothing above changed). */
 
