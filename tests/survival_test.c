@@ -16,6 +16,29 @@
 #include "kselftest_harness.h"
 #include "test_util.h"
 
+#define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
+
+static int cpu1_set_online(int on)
+{
+	int fd = open(CPU1_ONLINE, O_WRONLY);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, on ? "1" : "0", 1) == 1 ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+static int pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
 FIXTURE(survival) {
 	struct thv_vm vm;
 };
@@ -29,6 +52,9 @@ FIXTURE_SETUP(survival)
 FIXTURE_TEARDOWN(survival)
 {
 	thv_vm_destroy(&self->vm);
+	/* Never leave CPU 1 offline behind a failed hotplug test. */
+	if (access(CPU1_ONLINE, W_OK) == 0)
+		cpu1_set_online(1);
 }
 
 /* A guest that computes something, so that "runs correctly" means it. */
@@ -83,7 +109,10 @@ struct flipper {
 	unsigned long flips;
 };
 
-/* taskset in a loop: pin the vCPU thread to CPU 0, 1, ..., 0, ... */
+/*
+ * taskset in a loop: pin the vCPU thread to CPU 0, 1, ..., 0, ... while
+ * it is inside THV_RUN, so the scheduler moves it between two entries.
+ */
 static void *flip_affinity(void *arg)
 {
 	struct flipper *f = arg;
@@ -137,6 +166,9 @@ TEST_F_TIMEOUT(survival, vcpu_moves_between_cpus, 300)
 			bad = 1;
 			break;
 		}
+		/* Moves of our own too, in case the scheduler is slow. */
+		if (i % 100 == 0)
+			pin_to_cpu((i / 100) % f.ncpus);
 	}
 	f.stop = 1;
 	pthread_join(th, NULL);
@@ -152,6 +184,60 @@ TEST_F_TIMEOUT(survival, vcpu_moves_between_cpus, 300)
 				   moves);
 	if (!bad)
 		guest_expect_hlt(_metadata, &self->vm);
+}
+
+/* ------------------------------------------------------------------ */
+/* CPU hotplug: the CPU holding a vCPU's state goes away and comes back. */
+
+/*
+ * Run a vCPU on CPU 1, take CPU 1 offline (thv's hotplug callback must
+ * VMCLEAR the VMCS there and leave VMX / SVM on that CPU), go on running
+ * on CPU 0, bring CPU 1 back (VMXON / EFER.SVME again) and run there.
+ * The guest's running sums must come out right all along.
+ */
+TEST_F_TIMEOUT(survival, cpu_offline_under_vcpu, 300)
+{
+	uint32_t got, want = 0, i = 1;
+	cpu_set_t all;
+	int phase, ret;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || access(CPU1_ONLINE, W_OK))
+		SKIP(return, "CPU 1 cannot be taken offline here (%s)",
+		     CPU1_ONLINE);
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
+	guest_start_real(_metadata, &self->vm, migrate_guest_start,
+			 migrate_guest_end);
+
+	for (phase = 0; phase < 3; phase++) {
+		int cpu = phase == 1 ? 0 : 1;
+		int n;
+
+		if (phase == 1) {
+			ASSERT_EQ(0, pin_to_cpu(0));
+			ret = cpu1_set_online(0);
+			ASSERT_EQ(0, ret) TH_LOG("offline CPU 1: %s", strerror(-ret));
+		} else if (phase == 2) {
+			ret = cpu1_set_online(1);
+			ASSERT_EQ(0, ret) TH_LOG("online CPU 1: %s", strerror(-ret));
+		}
+		ret = pin_to_cpu(cpu);
+		ASSERT_EQ(0, ret) TH_LOG("pin to CPU %d: %s", cpu, strerror(-ret));
+		for (n = 0; n < 20; n++, i++) {
+			got = guest_report(_metadata, &self->vm);
+			want += i * i;
+			ASSERT_EQ(want, got)
+				TH_LOG("phase %d on CPU %d, round %u: got %u, expected %u",
+				       phase, sched_getcpu(), i, got, want);
+			ASSERT_EQ(cpu, sched_getcpu());
+		}
+	}
+	sched_setaffinity(0, sizeof(all), &all);
+	/* And a fresh VM is fine on the CPU that came back. */
+	thv_vm_destroy(&self->vm);
+	vm_create(_metadata, &self->vm, GUEST_MEM_SIZE);
+	ASSERT_EQ(0, pin_to_cpu(1));
+	run_sum_guest(_metadata, &self->vm);
+	sched_setaffinity(0, sizeof(all), &all);
 }
 
 /* IDT limit 0: INT3 -> #GP -> #DF -> shutdown (APM Vol. 2 8.2.9). */
