@@ -7,7 +7,9 @@
 #   build/tests/*                 self-tests (kselftest harness)
 #   build/kselftest/*.h           kselftest headers from linux-source-6.1
 #   build/logs/<kver>-<mode>.log  test VM console logs
-# The module is loaded only inside a QEMU test VM (see scripts/run-vm.sh).
+#   build/logs/<kver>-vmx.log     the same for the Bochs (Intel VMX) lane
+# The module is loaded only inside a test VM: QEMU emulating AMD SVM
+# (scripts/run-vm.sh) or Bochs emulating Intel VMX (scripts/run-bochs.sh).
 # "make help" lists the targets.
 
 BUILD ?= build
@@ -17,6 +19,9 @@ KSFT_DIR := $(BUILD)/kselftest
 KVERS ?= 6.1 6.12
 # The demo boots one kernel; 6.12 boots fastest.
 DEMO_KVER ?= 6.12
+# Test lanes: svm (QEMU, AMD SVM), vmx (Bochs, Intel VMX) or all.  The
+# demo runs in the svm lane unless LANE=vmx.
+LANE ?= all
 LINUX_SOURCE := /usr/src/linux-source-6.1.tar.xz
 
 SUBMAKE := $(MAKE) --no-print-directory
@@ -31,17 +36,23 @@ help:
 	@echo '  all        build thv.ko for each kernel in KVERS, the runner,'
 	@echo '             payloads and tests (no package installs)'
 	@echo '  deps       install missing Debian packages (scripts/install-deps.sh)'
-	@echo '  check      deps + all + boot each kernel in KVERS in the test VM,'
-	@echo '             run every test, print one merged TAP stream'
+	@echo '  check      deps + all + boot each kernel in KVERS in the test VMs,'
+	@echo '             run every test, print one merged TAP stream;'
+	@echo '             LANE=svm: QEMU lanes only (AMD SVM, about 30 s a kernel)'
+	@echo '             LANE=vmx: Bochs lane only (Intel VMX, minutes a kernel)'
 	@echo '  demo       deps + all + boot DEMO_KVER and run the hello payload'
-	@echo '             with --trace'
+	@echo '             with --trace (in QEMU; LANE=vmx: in Bochs)'
 	@echo '  shell      boot DEMO_KVER with thv packed and give a shell (debugging)'
 	@echo '  kmod user payloads tests ksft-headers initramfs   single steps'
 	@echo '  clean      remove $(BUILD)'
 	@echo 'Variables:'
-	@echo '  KVERS="$(KVERS)"  DEMO_KVER=$(DEMO_KVER)  BUILD=$(BUILD)'
+	@echo '  KVERS="$(KVERS)"  DEMO_KVER=$(DEMO_KVER)  LANE=$(LANE) (all|svm|vmx)'
+	@echo '  BUILD=$(BUILD)'
 	@echo '  THV_LIVE=1 (show the console during check)  THV_ACCEL=auto|tcg|kvm'
-	@echo '  THV_VM_TIMEOUT=600 (s per boot)  THV_TEST_TIMEOUT=300 (s per test)'
+	@echo '  THV_VM_TIMEOUT=600 (s per boot; Bochs: 2400)'
+	@echo '  THV_TEST_TIMEOUT=300 (s per test)'
+	@echo '  THV_BOCHS_CPU=corei7_haswell_4770  THV_BOCHS_CPUS=2'
+	@echo '  THV_BOCHS_IPS=40000000 (see scripts/run-bochs.sh --help)'
 
 deps:
 	@scripts/install-deps.sh
@@ -93,27 +104,54 @@ initramfs:
 		scripts/mkinitramfs.sh "$$v" "$(BUILD)" || exit 1; \
 	done
 
+# LANE must be one of these before anything is built or booted.
+define check_lane
+	@case "$(LANE)" in all|svm|vmx) ;; \
+	*) echo "thv: LANE must be all, svm or vmx (not '$(LANE)')" >&2; exit 2 ;; \
+	esac
+endef
+
 # Boot every kernel even if one fails, then judge all logs together.
+# The svm lane boots each kernel four times in QEMU (the whole suite,
+# the suite with 5-level paging, no SVM, no NPT); the vmx lane boots
+# each kernel once in Bochs and runs the whole suite.  Both boot the
+# same initramfs.
 check: deps
+	$(call check_lane)
 	@$(SUBMAKE) all KVERS="$(KVERS)"
 	@$(SUBMAKE) initramfs KVERS="$(KVERS)"
 	@kvers=$$(scripts/kvers.sh $(KVERS)) || exit 1; logs=; \
-	for v in $$kvers; do \
-		rm -f "$(BUILD)/logs/$$v-check.log"; \
-		scripts/run-vm.sh "$$v" check "$(BUILD)" || true; \
-		logs="$$logs $(BUILD)/logs/$$v-check.log"; \
-		for m in la57 nosvm nonpt; do \
-			rm -f "$(BUILD)/logs/$$v-$$m.log"; \
-			scripts/run-vm.sh "$$v" $$m "$(BUILD)" || true; \
-			logs="$$logs $(BUILD)/logs/$$v-$$m.log"; \
+	if [ "$(LANE)" != vmx ]; then \
+		for v in $$kvers; do \
+			rm -f "$(BUILD)/logs/$$v-check.log"; \
+			scripts/run-vm.sh "$$v" check "$(BUILD)" || true; \
+			logs="$$logs $(BUILD)/logs/$$v-check.log"; \
+			for m in la57 nosvm nonpt; do \
+				rm -f "$(BUILD)/logs/$$v-$$m.log"; \
+				scripts/run-vm.sh "$$v" $$m "$(BUILD)" || true; \
+				logs="$$logs $(BUILD)/logs/$$v-$$m.log"; \
+			done; \
 		done; \
-	done; \
+	fi; \
+	if [ "$(LANE)" != svm ]; then \
+		for v in $$kvers; do \
+			rm -f "$(BUILD)/logs/$$v-vmx.log"; \
+			scripts/run-bochs.sh "$$v" check "$(BUILD)" || true; \
+			logs="$$logs $(BUILD)/logs/$$v-vmx.log"; \
+		done; \
+	fi; \
 	scripts/check.sh $$logs
 
 demo: deps
+	$(call check_lane)
 	@$(SUBMAKE) all KVERS="$(DEMO_KVER)"
 	@$(SUBMAKE) initramfs KVERS="$(DEMO_KVER)"
-	@scripts/run-vm.sh "$$(scripts/kvers.sh $(DEMO_KVER))" demo "$(BUILD)"
+	@v=$$(scripts/kvers.sh $(DEMO_KVER)) || exit 1; \
+	if [ "$(LANE)" = vmx ]; then \
+		scripts/run-bochs.sh "$$v" demo "$(BUILD)"; \
+	else \
+		scripts/run-vm.sh "$$v" demo "$(BUILD)"; \
+	fi
 
 shell:
 	@$(SUBMAKE) initramfs KVERS="$(DEMO_KVER)"

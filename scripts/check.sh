@@ -22,14 +22,18 @@ set -euo pipefail
 if [ $# -eq 0 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
 	cat <<'USAGE'
 Usage: scripts/check.sh LOG...
-Merge the TAP results in check-mode console logs (BUILD/logs/<kver>-check.log,
-written by scripts/run-vm.sh) into one TAP stream with a summary line.
+Merge the TAP results in check-mode console logs into one TAP stream with a
+summary line.  The log name gives the lane, which tags each result:
+  BUILD/logs/<kver>-check.log              QEMU, AMD SVM (scripts/run-vm.sh)
+  BUILD/logs/<kver>-{la57,nosvm,nonpt}.log QEMU lanes, tagged [la57] etc.
+  BUILD/logs/<kver>-vmx.log                Bochs, Intel VMX (scripts/run-bochs.sh),
+                                           tagged [vmx]
 USAGE
 	[ $# -gt 0 ]
 	exit $?
 fi
 
-# Logs that are missing or empty (QEMU never started) are reported apart.
+# Logs that are missing or empty (the VM never started) are reported apart.
 logs=()
 broken=""
 for f in "$@"; do
@@ -92,12 +96,13 @@ function rest(s, n,    i) {
 function start_log(path) {
 	kver = path
 	sub(/.*\//, "", kver)
-	sub(/-(check|la57|nosvm|nonpt)\.log$/, "", kver)
-	# The lane ("check" is the default one) tags the names of results.
+	sub(/-(check|la57|nosvm|nonpt|vmx)\.log$/, "", kver)
+	# The lane ("check" is the default one) tags the names of results;
+	# "vmx" is the whole suite under Bochs (scripts/run-bochs.sh).
 	lane = path
 	sub(/\.log$/, "", lane)
 	sub(/.*-/, "", lane)
-	lane = (lane ~ /^(la57|nosvm|nonpt)$/) ? " [" lane "]" : ""
+	lane = (lane ~ /^(la57|nosvm|nonpt|vmx)$/) ? " [" lane "]" : ""
 	began = insmod = devnode = rmmod = dmesg_end = nohw = 0
 	in_test = in_dmesg = 0
 	nbad = 0
@@ -290,7 +295,7 @@ END {
 	for (i = 1; i <= n; i++) {
 		kver = files[i]
 		sub(/.*\//, "", kver)
-		sub(/-(check|la57|nosvm|nonpt)\.log$/, "", kver)
+		sub(/-(check|la57|nosvm|nonpt|vmx)\.log$/, "", kver)
 		result(0, "console log written", "")
 		diag("missing or empty: " files[i])
 	}

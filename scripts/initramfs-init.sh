@@ -46,6 +46,14 @@ mark() {
 
 power_off() {
 	mark "end"
+	# Wait until the console has really sent what was written to it.
+	# Writes to a serial console return once the bytes are in the tty's
+	# 4 KiB transmit buffer, and "poweroff -f" does not wait for it: on
+	# a UART that keeps real time (Bochs: 87 us a byte at 115200 baud)
+	# the last lines, this "end" marker included, were lost.  stty sets
+	# the console's current settings again, with tcsetattr(TCSADRAIN),
+	# which first waits for the output to drain.
+	stty "$(stty -g)" 2>/dev/null
 	sync
 	poweroff -f
 }
@@ -161,7 +169,8 @@ check) run_check ;;
 nosvm) run_refusal SVM 'has no SVM' ;;
 nonpt) run_refusal NPT 'no nested paging (NPT)' ;;
 demo) run_demo ;;
-probe) mark "probe ok svm=$(grep -qw svm /proc/cpuinfo && echo 1 || echo 0)" ;;
+probe) mark "probe ok svm=$(grep -qw svm /proc/cpuinfo && echo 1 || echo 0)" \
+		"vmx=$(grep -qw vmx /proc/cpuinfo && echo 1 || echo 0)" ;;
 shell) setsid cttyhack sh ;;
 *) mark "error unknown thv.mode=$mode" ;;
 esac

@@ -11,8 +11,8 @@ set -euo pipefail
 usage() {
 	cat <<'USAGE'
 Usage: scripts/install-deps.sh [--check] [--help]
-Install the Debian packages needed by thv (build tools, QEMU, the 6.1 and
-6.12 guest kernels with their headers, busybox, kselftest sources).
+Install the Debian packages needed by thv (build tools, QEMU, Bochs, the 6.1
+and 6.12 guest kernels with their headers, busybox, kselftest sources).
   --check   only list missing packages; exit 1 if any are missing
 USAGE
 }
@@ -20,6 +20,13 @@ USAGE
 # Why each package is here:
 #   build-essential gcc make binutils  userspace + module build
 #   qemu-system-x86                     the test VM (TCG with +svm,+npt)
+#   bochs bochsbios vgabios             the Intel VMX test VM: QEMU's TCG
+#                                       has no VMX, Bochs emulates it
+#                                       (scripts/run-bochs.sh); its BIOS
+#                                       and VGA BIOS images
+#   syslinux syslinux-common mtools     Bochs boots only disks: the boot
+#   dosfstools fdisk                    loader, FAT16 tools (no mount, no
+#                                       root) and sfdisk (scripts/mkdisk.sh)
 #   linux-image-* linux-headers-*       guest kernels 6.1 and 6.12, and the
 #                                       headers thv.ko is built against
 #   busybox-static cpio                 the test VM's initramfs
@@ -31,6 +38,8 @@ USAGE
 PACKAGES=(
 	build-essential gcc make binutils
 	qemu-system-x86
+	bochs bochsbios vgabios
+	syslinux syslinux-common mtools dosfstools fdisk
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	busybox-static cpio

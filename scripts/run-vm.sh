@@ -10,8 +10,9 @@
 # KVM (-cpu host) is used only when the host really could run thv: the
 # svm flag in /proc/cpuinfo, a /dev/kvm that opens, and a probe boot that
 # reaches /init and sees svm there (some hosts' /dev/kvm hangs stock
-# kernels).  Only the SVM backend exists so far, so an Intel host with vmx
-# also gets TCG for now.
+# kernels).  Mode vmx is the VMX lane on an Intel host with nested KVM:
+# the same checks for the vmx flag; scripts/run-bochs.sh tries it first
+# and falls back to Bochs when it exits with status 3.
 #
 # The whole boot runs under a host timeout so that a hung guest fails the
 # run instead of blocking CI.  Exit status: 0 when the guest reached the
@@ -22,9 +23,11 @@ usage() {
 	cat <<'USAGE'
 Usage: scripts/run-vm.sh KVER MODE [BUILD_DIR]
 Boot /boot/vmlinuz-KVER with BUILD_DIR/KVER/initramfs.cpio.gz.
-  MODE       check | la57 | demo | shell | nosvm | nonpt
+  MODE       check | la57 | demo | shell | nosvm | nonpt | vmx
              (la57: the check suite on a CPU with 5-level paging, so
              the host kernel and thv's nested page tables use 5 levels)
+             (vmx: the check suite under nested KVM on a VMX host;
+             exit status 3 when this host cannot do that)
              (see scripts/initramfs-init.sh)
   BUILD_DIR  default <repo>/build; the log goes to BUILD_DIR/logs/
 Environment:
@@ -50,9 +53,9 @@ vm_timeout=${THV_VM_TIMEOUT:-600}
 test_timeout=${THV_TEST_TIMEOUT:-300}
 
 case "$mode" in
-check|la57|nosvm|nonpt) live=${THV_LIVE:-0} ;;
+check|la57|nosvm|nonpt|vmx) live=${THV_LIVE:-0} ;;
 demo|shell) live=${THV_LIVE:-1} ;;
-*) echo "run-vm: unknown mode '$mode' (check, la57, demo, shell, nosvm or nonpt)" >&2; exit 2 ;;
+*) echo "run-vm: unknown mode '$mode' (check, la57, demo, shell, nosvm, nonpt or vmx)" >&2; exit 2 ;;
 esac
 [ -r "$kernel" ] || { echo "run-vm: no kernel $kernel" >&2; exit 1; }
 [ -r "$initrd" ] || { echo "run-vm: no $initrd (run scripts/mkinitramfs.sh)" >&2; exit 1; }
@@ -72,17 +75,25 @@ qemu_cmd() {
 	      -no-reboot -kernel "$kernel" -initrd "$initrd")
 }
 
-# True when KVM could run thv here: see the comment at the top.
+# kvm_usable svm|vmx: true when KVM could run thv's backend for that
+# feature here: see the comment at the top.
 kvm_usable() {
-	grep -qw svm /proc/cpuinfo || return 1
+	grep -qw "$1" /proc/cpuinfo || return 1
 	(: <>/dev/kvm) 2>/dev/null || return 1
 	qemu_cmd -accel kvm -cpu host
 	timeout -k 5 60 "${qemu[@]}" -append "$append thv.mode=probe" \
-		</dev/null 2>/dev/null | grep -q '==thv== probe ok svm=1'
+		</dev/null 2>/dev/null | grep -q "==thv== probe ok .*$1=1"
 }
 
+if [ "$mode" = vmx ]; then
+	kvm_usable vmx || {
+		echo "run-vm: no nested KVM with VMX on this host" >&2
+		exit 3
+	}
+fi
+
 case "${THV_ACCEL:-auto}" in
-auto) if kvm_usable; then accel=kvm; else accel=tcg; fi ;;
+auto) if [ "$mode" = vmx ] || kvm_usable svm; then accel=kvm; else accel=tcg; fi ;;
 tcg|kvm) accel=$THV_ACCEL ;;
 *) echo "run-vm: THV_ACCEL must be auto, tcg or kvm" >&2; exit 2 ;;
 esac
@@ -90,6 +101,9 @@ guest_mode=$mode
 if [ "$mode" = la57 ]; then
 	guest_mode=check
 	qemu_cmd -accel tcg -cpu qemu64,+svm,+npt,+la57
+elif [ "$mode" = vmx ]; then
+	guest_mode=check
+	qemu_cmd -accel kvm -cpu host	# nested VMX: the VMX backend
 elif [ "$mode" = nosvm ]; then
 	qemu_cmd -accel tcg -cpu qemu64,-svm	# a CPU without SVM at all
 elif [ "$mode" = nonpt ]; then
