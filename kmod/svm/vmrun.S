@@ -25,22 +25,7 @@
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
-
-/* Offsets in the register array, enum thv_reg in thv.h. */
-#define G_RCX	(1 * 8)
-#define G_RDX	(2 * 8)
-#define G_RBX	(3 * 8)
-#define G_RBP	(5 * 8)
-#define G_RSI	(6 * 8)
-#define G_RDI	(7 * 8)
-#define G_R8	(8 * 8)
-#define G_R9	(9 * 8)
-#define G_R10	(10 * 8)
-#define G_R11	(11 * 8)
-#define G_R12	(12 * 8)
-#define G_R13	(13 * 8)
-#define G_R14	(14 * 8)
-#define G_R15	(15 * 8)
+#include "../guest_regs.h"
 
 /* Our frame, after the pushes below. */
 #define F_HOST_SAVE	0
@@ -66,20 +51,7 @@ SYM_FUNC_START(thv_svm_vmrun)
 
 	/* Guest GPRs; RAX and RSP come from the VMCB. */
 	mov	%rsi, %rax
-	mov	G_RCX(%rax), %rcx
-	mov	G_RDX(%rax), %rdx
-	mov	G_RBX(%rax), %rbx
-	mov	G_RBP(%rax), %rbp
-	mov	G_RSI(%rax), %rsi
-	mov	G_RDI(%rax), %rdi
-	mov	G_R8(%rax), %r8
-	mov	G_R9(%rax), %r9
-	mov	G_R10(%rax), %r10
-	mov	G_R11(%rax), %r11
-	mov	G_R12(%rax), %r12
-	mov	G_R13(%rax), %r13
-	mov	G_R14(%rax), %r14
-	mov	G_R15(%rax), %r15
+	THV_LOAD_GUEST_GPRS %rax
 
 	mov	F_VMCB(%rsp), %rax
 	vmload	%rax			/* guest hidden state */
@@ -87,34 +59,14 @@ SYM_FUNC_START(thv_svm_vmrun)
 	vmsave	%rax			/* #VMEXIT: RAX, RSP are the host's again */
 
 	mov	F_REGS(%rsp), %rax
-	mov	%rcx, G_RCX(%rax)
-	mov	%rdx, G_RDX(%rax)
-	mov	%rbx, G_RBX(%rax)
-	mov	%rbp, G_RBP(%rax)
-	mov	%rsi, G_RSI(%rax)
-	mov	%rdi, G_RDI(%rax)
-	mov	%r8, G_R8(%rax)
-	mov	%r9, G_R9(%rax)
-	mov	%r10, G_R10(%rax)
-	mov	%r11, G_R11(%rax)
-	mov	%r12, G_R12(%rax)
-	mov	%r13, G_R13(%rax)
-	mov	%r14, G_R14(%rax)
-	mov	%r15, G_R15(%rax)
+	THV_SAVE_GUEST_GPRS %rax
 
 	/* Host hidden state back: from here GS.base is the kernel's. */
 	mov	F_HOST_SAVE(%rsp), %rax
 	vmload	%rax
 
 	/* Leave no guest values in registers the caller may not clobber. */
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
+	THV_CLEAR_CALLER_SAVED
 
 	add	$24, %rsp
 	pop	%rbx
