@@ -26,8 +26,10 @@ Merge the TAP results in check-mode console logs into one TAP stream with a
 summary line.  The log name gives the lane, which tags each result:
   BUILD/logs/<kver>-check.log              QEMU, AMD SVM (scripts/run-vm.sh)
   BUILD/logs/<kver>-{la57,nosvm,nonpt}.log QEMU lanes, tagged [la57] etc.
+  BUILD/logs/<kver>-{novmx,noept,noug}.log Bochs refusal lanes, likewise
   BUILD/logs/<kver>-vmx.log                Bochs, Intel VMX (scripts/run-bochs.sh),
                                            tagged [vmx]
+  BUILD/logs/host-check.log                host-side tests (scripts/test-lanes.sh)
 USAGE
 	[ $# -gt 0 ]
 	exit $?
@@ -96,13 +98,13 @@ function rest(s, n,    i) {
 function start_log(path) {
 	kver = path
 	sub(/.*\//, "", kver)
-	sub(/-(check|la57|nosvm|nonpt|vmx)\.log$/, "", kver)
+	sub(/-(check|la57|nosvm|nonpt|vmx|novmx|noept|noug)\.log$/, "", kver)
 	# The lane ("check" is the default one) tags the names of results;
 	# "vmx" is the whole suite under Bochs (scripts/run-bochs.sh).
 	lane = path
 	sub(/\.log$/, "", lane)
 	sub(/.*-/, "", lane)
-	lane = (lane ~ /^(la57|nosvm|nonpt|vmx)$/) ? " [" lane "]" : ""
+	lane = (lane ~ /^(la57|nosvm|nonpt|vmx|novmx|noept|noug)$/) ? " [" lane "]" : ""
 	began = insmod = devnode = rmmod = dmesg_end = nohw = 0
 	in_test = in_dmesg = 0
 	nbad = 0
@@ -219,6 +221,12 @@ function end_log(    i) {
 		result(0, "rmmod thv", "")
 		diag("not reached")
 	}
+	# host-check.log (scripts/test-lanes.sh) ran on the host: no VM.
+	if (kver == "host") {
+		result(dmesg_end, "lane tests ran to the end", "")
+		logs = logs "# log host: " FILENAME_PREV "\n"
+		return
+	}
 	result(nbad == 0, "guest kernel log free of WARNING/BUG/Oops/panic", "")
 	for (i = 1; i <= nbad && i <= 40; i++)
 		diag(bad[i])
@@ -295,7 +303,7 @@ END {
 	for (i = 1; i <= n; i++) {
 		kver = files[i]
 		sub(/.*\//, "", kver)
-		sub(/-(check|la57|nosvm|nonpt|vmx)\.log$/, "", kver)
+		sub(/-(check|la57|nosvm|nonpt|vmx|novmx|noept|noug)\.log$/, "", kver)
 		result(0, "console log written", "")
 		diag("missing or empty: " files[i])
 	}

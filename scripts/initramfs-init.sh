@@ -10,6 +10,8 @@
 #   thv.mode=demo    insmod, run the hello payload with --trace, rmmod
 #   thv.mode=nosvm / nonpt   the CPU lacks SVM / NPT: insmod must fail
 #                    with one clear dmesg line (TAP, like a test)
+#   thv.mode=novmx / noept / noug   the same for an Intel CPU without
+#                    VMX / EPT / unrestricted guest (Bochs CPU models)
 #   thv.mode=probe   print one line and power off (run-vm.sh uses it to
 #                    see whether a KVM-accelerated boot works at all)
 #   thv.mode=shell   an interactive shell, for debugging by hand
@@ -121,11 +123,12 @@ run_demo() {
 	mark "dmesg-end"
 }
 
-# nosvm / nonpt: the VM's CPU lacks SVM or nested paging on purpose.
-# thv.ko must refuse to load, create no /dev/thv, and say in exactly one
-# dmesg line what is missing.  Reported as TAP like any test binary.
+# nosvm / nonpt / novmx / noept / noug: the VM's CPU lacks a feature
+# thv needs, on purpose.  thv.ko must refuse to load, create no /dev/thv,
+# and say in exactly one dmesg line (from the backend, "thv: svm: " or
+# "thv: vmx: ") what is missing.  Reported as TAP like any test binary.
 refusal_tap() {
-	what=$1 pattern=$2
+	what=$1 pattern=$2 prefix="thv: $3: "
 	echo "TAP version 13"
 	echo "1..3"
 	if insmod /thv/thv.ko 2>/dev/null; then
@@ -141,16 +144,16 @@ refusal_tap() {
 	fi
 	# busybox insmod tries finit_module and then init_module, so the
 	# module's init runs twice: count distinct messages, not lines.
-	lines=$(dmesg | grep 'thv: svm: ' | sed 's/^\[[^]]*\] //' |
+	lines=$(dmesg | grep "$prefix" | sed 's/^\[[^]]*\] //' |
 		sort -u | wc -l)
-	if [ "$lines" -eq 1 ] && dmesg | grep 'thv: svm: ' | grep -q "$pattern"; then
+	if [ "$lines" -eq 1 ] && dmesg | grep "$prefix" | grep -q "$pattern"; then
 		echo "ok 3 one dmesg line names the missing $what"
 	else
 		echo "not ok 3 one dmesg line names the missing $what"
 		echo "# expected 1 distinct line matching '$pattern', got $lines:"
 		dmesg | grep 'thv: ' | sed 's/^/# /'
 	fi
-	dmesg | grep 'thv: svm: ' | sed 's/^\[[^]]*\] /# /' | sort -u
+	dmesg | grep "$prefix" | sed 's/^\[[^]]*\] /# /' | sort -u
 }
 
 run_refusal() {
@@ -166,8 +169,11 @@ run_refusal() {
 mark "begin mode=$mode kernel=$(uname -r) timeout=$test_timeout"
 case "$mode" in
 check) run_check ;;
-nosvm) run_refusal SVM 'has no SVM' ;;
-nonpt) run_refusal NPT 'no nested paging (NPT)' ;;
+nosvm) run_refusal SVM 'has no SVM' svm ;;
+nonpt) run_refusal NPT 'no nested paging (NPT)' svm ;;
+novmx) run_refusal VMX 'has no VMX' vmx ;;
+noept) run_refusal EPT 'no EPT' vmx ;;
+noug) run_refusal UG 'no unrestricted guest' vmx ;;
 demo) run_demo ;;
 probe) mark "probe ok svm=$(grep -qw svm /proc/cpuinfo && echo 1 || echo 0)" \
 		"vmx=$(grep -qw vmx /proc/cpuinfo && echo 1 || echo 0)" ;;

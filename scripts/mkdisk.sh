@@ -29,7 +29,8 @@ usage() {
 Usage: scripts/mkdisk.sh KVER MODE [BUILD_DIR]
 Build BUILD_DIR/KVER/bochs-MODE.img, a bootable raw disk holding
 /boot/vmlinuz-KVER and BUILD_DIR/KVER/initramfs.cpio.gz (syslinux, FAT16).
-  MODE       check | demo   (passed to /init as thv.mode=MODE)
+  MODE       check | demo | novmx | noept | noug
+             (passed to /init as thv.mode=MODE)
   BUILD_DIR  default <repo>/build
 Environment:
   THV_TEST_TIMEOUT=300   seconds one test executable may take in the guest
@@ -54,8 +55,8 @@ cfg=$build/$kver/bochs-$mode.cfg
 test_timeout=${THV_TEST_TIMEOUT:-300}
 
 case "$mode" in
-check|demo) ;;
-*) echo "mkdisk: unknown mode '$mode' (check or demo)" >&2; exit 2 ;;
+check|demo|novmx|noept|noug) ;;
+*) echo "mkdisk: unknown mode '$mode' (check, demo, novmx, noept or noug)" >&2; exit 2 ;;
 esac
 [ -r "$kernel" ] || { echo "mkdisk: no kernel $kernel" >&2; exit 1; }
 [ -r "$initrd" ] || { echo "mkdisk: no $initrd (run scripts/mkinitramfs.sh)" >&2; exit 1; }

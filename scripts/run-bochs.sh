@@ -31,18 +31,27 @@ usage() {
 Usage: scripts/run-bochs.sh KVER MODE [BUILD_DIR]
 Boot /boot/vmlinuz-KVER with BUILD_DIR/KVER/initramfs.cpio.gz under Bochs
 (Intel VMX).
-  MODE       check | demo   (see scripts/initramfs-init.sh)
+  MODE       check | demo | novmx | noept | noug
+             (see scripts/initramfs-init.sh); novmx, noept and noug boot
+             a CPU model without VMX (p4_prescott_celeron_336), without
+             EPT (core2_penryn_t9600) or without unrestricted guest
+             (corei5_lynnfield_750), and check that thv.ko refuses to load
   BUILD_DIR  default <repo>/build; logs go to BUILD_DIR/logs/:
-             KVER-vmx.log (check) or KVER-vmx-demo.log (demo), the console;
-             the same name with .bochs.log, Bochs's own log
+             KVER-vmx.log (check), KVER-vmx-demo.log (demo) or
+             KVER-MODE.log, the console; the same name with .bochs.log,
+             Bochs's own log
 Environment:
   THV_BOCHS_CPU=corei7_haswell_4770   Bochs CPU model (bochs-bin --help cpu)
+                           for check and demo
   THV_BOCHS_CPUS=2         emulated CPUs (cores of one package)
   THV_BOCHS_IPS=N          emulated instructions per guest second and CPU
                            (default 80000000 / THV_BOCHS_CPUS)
   THV_VM_TIMEOUT=2400      seconds the whole boot may take (host time)
   THV_TEST_TIMEOUT=300     seconds one test executable may take (guest time)
   THV_LIVE=1               show the console live (default in demo mode)
+  THV_ACCEL=tcg            never try nested KVM (see below)
+  THV_HOST_CPUINFO, THV_HOST_KVM   what is read instead of /proc/cpuinfo and
+                           /dev/kvm to judge the host (scripts/test-lanes.sh)
 USAGE
 }
 
@@ -58,7 +67,6 @@ kernel=/boot/vmlinuz-$kver
 initrd=$build/$kver/initramfs.cpio.gz
 logdir=$build/logs
 vm_timeout=${THV_VM_TIMEOUT:-2400}
-cpu_model=${THV_BOCHS_CPU:-corei7_haswell_4770}
 ncpus=${THV_BOCHS_CPUS:-2}
 case "$ncpus" in
 [1-8]) ;;
@@ -71,10 +79,19 @@ esac
 
 # The lane name "vmx" in the log name is what scripts/check.sh turns into
 # the " [vmx]" tag of every result.
+# The refusal modes name their lane after the feature the CPU model
+# lacks: " [novmx]" etc.
+cpu_model=${THV_BOCHS_CPU:-corei7_haswell_4770}
 case "$mode" in
 check) live=${THV_LIVE:-0}; log=$logdir/$kver-vmx.log ;;
 demo) live=${THV_LIVE:-1}; log=$logdir/$kver-vmx-demo.log ;;
-*) echo "run-bochs: unknown mode '$mode' (check or demo)" >&2; exit 2 ;;
+novmx) cpu_model=p4_prescott_celeron_336 ;;
+noept) cpu_model=core2_penryn_t9600 ;;
+noug) cpu_model=corei5_lynnfield_750 ;;
+*) echo "run-bochs: unknown mode '$mode' (check, demo, novmx, noept or noug)" >&2; exit 2 ;;
+esac
+case "$mode" in
+no*) live=${THV_LIVE:-0}; log=$logdir/$kver-$mode.log ;;
 esac
 bochs_log=${log%.log}.bochs.log
 
@@ -83,7 +100,9 @@ bochs_log=${log%.log}.bochs.log
 # vmx, the same log name).  Status 3 from it means "not here": fall back
 # to Bochs.  THV_ACCEL=tcg forces Bochs.
 if [ "$mode" = check ] && [ "${THV_ACCEL:-auto}" != tcg ] &&
-   grep -qw vmx /proc/cpuinfo && (: <>/dev/kvm) 2>/dev/null; then
+   grep -qw vmx "${THV_HOST_CPUINFO:-/proc/cpuinfo}" &&
+   [ -e "${THV_HOST_KVM:-/dev/kvm}" ] &&
+   (: <>"${THV_HOST_KVM:-/dev/kvm}") 2>/dev/null; then
 	rc=0
 	"$repo/scripts/run-vm.sh" "$kver" vmx "$build" || rc=$?
 	[ "$rc" -ne 3 ] && exit "$rc"

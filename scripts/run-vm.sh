@@ -35,6 +35,8 @@ Environment:
   THV_VM_TIMEOUT=600       seconds the whole boot may take
   THV_TEST_TIMEOUT=300     seconds one test executable may take in the guest
   THV_LIVE=1               show the console live (default in demo/shell mode)
+  THV_HOST_CPUINFO, THV_HOST_KVM   what is read instead of /proc/cpuinfo and
+                           /dev/kvm to judge the host (scripts/test-lanes.sh)
 USAGE
 }
 
@@ -78,8 +80,11 @@ qemu_cmd() {
 # kvm_usable svm|vmx: true when KVM could run thv's backend for that
 # feature here: see the comment at the top.
 kvm_usable() {
-	grep -qw "$1" /proc/cpuinfo || return 1
-	(: <>/dev/kvm) 2>/dev/null || return 1
+	grep -qw "$1" "${THV_HOST_CPUINFO:-/proc/cpuinfo}" || return 1
+	# <> opens for reading and writing, as QEMU does; -e first, as <>
+	# would create a missing file.
+	[ -e "${THV_HOST_KVM:-/dev/kvm}" ] || return 1
+	(: <>"${THV_HOST_KVM:-/dev/kvm}") 2>/dev/null || return 1
 	qemu_cmd -accel kvm -cpu host
 	timeout -k 5 60 "${qemu[@]}" -append "$append thv.mode=probe" \
 		</dev/null 2>/dev/null | grep -q "==thv== probe ok .*$1=1"
@@ -92,10 +97,19 @@ if [ "$mode" = vmx ]; then
 	}
 fi
 
+# The la57 and refusal modes need a CPU that KVM cannot offer (one that
+# lacks SVM or NPT, or has 5-level paging whatever the host has): they
+# are always emulated.
 case "${THV_ACCEL:-auto}" in
-auto) if [ "$mode" = vmx ] || kvm_usable svm; then accel=kvm; else accel=tcg; fi ;;
-tcg|kvm) accel=$THV_ACCEL ;;
+tcg|kvm|auto) accel=${THV_ACCEL:-auto} ;;
 *) echo "run-vm: THV_ACCEL must be auto, tcg or kvm" >&2; exit 2 ;;
+esac
+case "$mode" in
+vmx) accel=kvm ;;
+la57|nosvm|nonpt) accel=tcg ;;
+*) if [ "$accel" = auto ]; then
+	if kvm_usable svm; then accel=kvm; else accel=tcg; fi
+   fi ;;
 esac
 guest_mode=$mode
 if [ "$mode" = la57 ]; then
