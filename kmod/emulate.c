@@ -42,28 +42,121 @@ int thv_read_guest_phys(struct thv_vm *vm, u64 gpa, void *buf, size_t len)
 	return 0;
 }
 
+/* Read one paging-structure entry of width bytes (4 or 8). */
+static int thv_read_pte(struct thv_vm *vm, u64 gpa, int width, u64 *pte)
+{
+	*pte = 0;
+	return thv_read_guest_phys(vm, gpa, pte, width);
+}
+
+#define THV_PTE_P		BIT_ULL(0)
+#define THV_PTE_PS		BIT_ULL(7)
+#define THV_PTE_ADDR		GENMASK_ULL(51, 12)
+
 /*
- * Fetch up to len instruction bytes at CS:RIP.  With paging off (real mode
- * or flat protected mode) the linear address is the physical one.  Guest
- * page-table walks are not done yet: -EOPNOTSUPP.  Returns bytes read.
+ * Translate a guest-linear address as the guest's own MMU would, to
+ * fetch instruction bytes.  Only the present and page-size bits matter
+ * here: the CPU has just fetched from this address, so the guest's
+ * permissions allowed it.  The four paging modes, SDM Vol. 3A 4.1.1:
+ *   paging off                    linear = physical (32 bits)
+ *   32-bit paging (CR4.PAE = 0)   2 levels of 1024 4-byte entries,
+ *                                 4 MiB pages with CR4.PSE (4.3)
+ *   PAE paging                    4 PDPTEs at CR3, then 2 levels of 512
+ *                                 8-byte entries, 2 MiB pages (4.4)
+ *   4-/5-level paging (EFER.LMA)  4 or 5 levels (CR4.LA57) of 512,
+ *                                 1 GiB and 2 MiB pages (4.5)
+ * (APM Vol. 2 5.2-5.3 describes the same.)  -EFAULT when an entry is not
+ * present or not in guest RAM.
+ */
+static int thv_gva_to_gpa(struct thv_vm *vm, const struct thv_sregs *s,
+			  u64 gva, u64 *gpa)
+{
+	int level, levels, width = 8, bits = 9;
+	u64 table, pte;
+	unsigned int shift;
+
+	if (!(s->cr0 & X86_CR0_PG)) {
+		*gpa = gva & 0xffffffffULL;
+		return 0;
+	}
+	if (s->efer & EFER_LMA) {
+		levels = (s->cr4 & X86_CR4_LA57) ? 5 : 4;
+		table = s->cr3 & THV_PTE_ADDR;
+	} else if (s->cr4 & X86_CR4_PAE) {
+		/* The PDPTE: bits 31:30 of the address select one of 4. */
+		gva &= 0xffffffffULL;
+		if (thv_read_pte(vm, (s->cr3 & 0xffffffe0ULL) +
+				 ((gva >> 30) & 3) * 8, 8, &pte) ||
+		    !(pte & THV_PTE_P))
+			return -EFAULT;
+		levels = 2;
+		table = pte & THV_PTE_ADDR;
+	} else {
+		gva &= 0xffffffffULL;
+		levels = 2;
+		width = 4;
+		bits = 10;
+		table = s->cr3 & 0xfffff000ULL;
+	}
+
+	for (level = levels; level >= 1; level--) {
+		shift = 12 + bits * (level - 1);
+		if (thv_read_pte(vm, table + ((gva >> shift) &
+					      ((1U << bits) - 1)) * width,
+				 width, &pte) || !(pte & THV_PTE_P))
+			return -EFAULT;
+		if (level == 1 || (level <= 3 && (pte & THV_PTE_PS) &&
+				   (width == 8 || (s->cr4 & X86_CR4_PSE)))) {
+			u64 size = 1ULL << shift;
+
+			/* A 4 MiB page of 32-bit paging: PSE-36 address
+			 * bits 39:32 are in PDE bits 20:13 (SDM 4.3). */
+			if (width == 4 && level == 2)
+				pte = (pte & 0xffc00000ULL) |
+				      (((pte >> 13) & 0xff) << 32);
+			*gpa = (pte & THV_PTE_ADDR & ~(size - 1)) |
+			       (gva & (size - 1));
+			return 0;
+		}
+		table = pte & (width == 4 ? 0xfffff000ULL : THV_PTE_ADDR);
+	}
+	return -EFAULT;
+}
+
+/*
+ * Fetch up to len instruction bytes at CS:RIP, through the guest's page
+ * tables when paging is on, one page at a time (an instruction may
+ * straddle two pages).  Returns the bytes read (fewer near the end of
+ * what is mapped), or -EFAULT if not even the first could be read.
  */
 int thv_fetch_insn(struct thv_vcpu *vcpu, u8 *buf, size_t len)
 {
 	struct thv_sregs s;
-	u64 linear;
+	u64 linear, gpa;
 	size_t got = 0;
 
 	thv_ops->get_sregs(vcpu, &s);
-	if (s.cr0 & X86_CR0_PG)
-		return -EOPNOTSUPP;
-	linear = (s.cs.base + vcpu->rip) & 0xffffffffULL;
+	/* In 64-bit mode the CS base is ignored (SDM Vol. 3A 3.4.4). */
+	if ((s.efer & EFER_LMA) && s.cs.l)
+		linear = vcpu->rip;
+	else
+		linear = (s.cs.base + vcpu->rip) & 0xffffffffULL;
 
-	/* Byte by byte near the end of RAM, so a short fetch still works. */
-	if (!thv_read_guest_phys(vcpu->vm, linear, buf, len))
-		return len;
-	while (got < len && !thv_read_guest_phys(vcpu->vm, linear + got,
-						 buf + got, 1))
-		got++;
+	while (got < len) {
+		size_t n = min_t(size_t, len - got,
+				 PAGE_SIZE - offset_in_page(linear + got));
+
+		if (thv_gva_to_gpa(vcpu->vm, &s, linear + got, &gpa))
+			break;
+		if (thv_read_guest_phys(vcpu->vm, gpa, buf + got, n)) {
+			/* Byte by byte near the end of RAM. */
+			while (n-- && !thv_read_guest_phys(vcpu->vm, gpa++,
+							   buf + got, 1))
+				got++;
+			break;
+		}
+		got += n;
+	}
 	return got ? got : -EFAULT;
 }
 

@@ -186,9 +186,6 @@ static int thv_handle_mmio(struct thv_vcpu *vcpu, struct thv_exit *exit)
 		memcpy(insn, exit->hw_insn, n);
 	} else {
 		n = thv_fetch_insn(vcpu, insn, sizeof(insn));
-		if (n == -EOPNOTSUPP)
-			return thv_internal_error(vcpu,
-					THV_INTERNAL_GUEST_PAGING, exit);
 		if (n < 0)
 			n = 0;
 	}

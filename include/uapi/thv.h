@@ -184,7 +184,7 @@ struct thv_sregs {
 					      data[5..6] insn bytes, data[7] count */
 #define THV_INTERNAL_STRING_IO		3  /* INS/OUTS: not emulated yet */
 #define THV_INTERNAL_NPF_LOOP		4  /* a nested page fault on a mapped page */
-#define THV_INTERNAL_GUEST_PAGING	5  /* MMIO with guest paging on: not yet */
+#define THV_INTERNAL_GUEST_PAGING	5  /* unused since the kernel walks guest page tables */
 
 #define THV_RUN_INSN_MAX	15
 

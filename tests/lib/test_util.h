@@ -76,6 +76,7 @@
 
 #define GUEST_CODE16(name, body)	__GUEST_CODE(name, ".code16", body)
 #define GUEST_CODE32(name, body)	__GUEST_CODE(name, ".code32", body)
+#define GUEST_CODE64(name, body)	__GUEST_CODE(name, ".code64", body)
 
 /* A label the host can see; declare it with GUEST_SYMBOL(label). */
 #define GUEST_LABEL(label)	".globl " #label "\n" #label ":\n"

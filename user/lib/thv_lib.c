@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 
 #include "thv_lib.h"
+#include "../ucall.h"
 
 #define THV_PAGE_SIZE	4096UL
 
@@ -201,6 +202,25 @@ static void thv_sregs_system_tables(struct thv_sregs *sregs)
 	sregs->idt.limit = 0x3ff;
 }
 
+/*
+ * Flat segments for protected and long mode: code 0x8 and data 0x10,
+ * base 0, limit 4 GiB (g = 1), data 32-bit (db = 1); the caller picks
+ * the code segment's size (cs.db for 32-bit, cs.l for 64-bit).
+ */
+static void thv_sregs_flat(struct thv_sregs *sregs)
+{
+	thv_seg_set(&sregs->cs, 0x8, 0, 0xffffffff, 0xb, 1);
+	sregs->cs.g = 1;
+	thv_seg_set(&sregs->ds, 0x10, 0, 0xffffffff, 0x3, 1);
+	sregs->ds.db = 1;
+	sregs->ds.g = 1;
+	sregs->es = sregs->ds;
+	sregs->fs = sregs->ds;
+	sregs->gs = sregs->ds;
+	sregs->ss = sregs->ds;
+	thv_sregs_system_tables(sregs);
+}
+
 /* Start state for GPRs: everything 0, reserved RFLAGS bit 1 set. */
 static int thv_vcpu_set_entry_regs(struct thv_vm *vm, uint64_t entry,
 				   uint64_t stack)
@@ -259,17 +279,8 @@ int thv_vcpu_set_flat32(struct thv_vm *vm, uint64_t entry, uint64_t stack)
 	 * the hidden part matters to the CPU until a selector is reloaded, so
 	 * no GDT has to exist in guest memory (APM Vol. 2 4.5.3).
 	 */
-	thv_seg_set(&sregs.cs, 0x8, 0, 0xffffffff, 0xb, 1);
+	thv_sregs_flat(&sregs);
 	sregs.cs.db = 1;
-	sregs.cs.g = 1;
-	thv_seg_set(&sregs.ds, 0x10, 0, 0xffffffff, 0x3, 1);
-	sregs.ds.db = 1;
-	sregs.ds.g = 1;
-	sregs.es = sregs.ds;
-	sregs.fs = sregs.ds;
-	sregs.gs = sregs.ds;
-	sregs.ss = sregs.ds;
-	thv_sregs_system_tables(&sregs);
 	sregs.gdt.limit = 0;
 	sregs.idt.limit = 0;
 
@@ -284,6 +295,98 @@ int thv_vcpu_set_flat32(struct thv_vm *vm, uint64_t entry, uint64_t stack)
 	if (ret < 0)
 		return ret;
 	return thv_vcpu_set_entry_regs(vm, entry, stack);
+}
+
+/*
+ * Long mode needs paging (APM Vol. 2 14.6.1, SDM Vol. 3A 10.8.5), so
+ * unlike the other entry states this one writes guest memory: at tables
+ * (4 KiB aligned, THV_LONG64_TABLES_SIZE bytes of guest RAM) it builds
+ *   +0x0000  PML4: entry 0 -> PDPT
+ *   +0x1000  PDPT: entries 0-3 -> the four page directories
+ *   +0x2000  four PDs of 512 2 MiB pages each: an identity map of the
+ *            first 4 GiB, RAM or not (the part no RAM backs is MMIO)
+ *   +0x6000  a GDT: 0x08 64-bit code, 0x10 data, 0x18 32-bit code
+ * 2 MiB pages (PDE.PS) exist on every 64-bit CPU; 1 GiB pages do not
+ * (CPUID 0x80000001 EDX[26]), so they are not used.  The GDT is needed
+ * although the hidden segment state is set directly: IRETQ and far
+ * returns reload CS and SS from it.
+ */
+#define PTE_P		(1ULL << 0)
+#define PTE_W		(1ULL << 1)
+#define PTE_PS		(1ULL << 7)
+#define LONG64_GDT	0x6000
+
+int thv_vcpu_set_long64(struct thv_vm *vm, uint64_t entry, uint64_t stack,
+			uint64_t tables)
+{
+	static const uint64_t gdt[] = {
+		0,			/* null */
+		0x00af9b000000ffffULL,	/* 0x08: code, L=1, DPL 0 */
+		0x00cf93000000ffffULL,	/* 0x10: data, 4 GiB */
+		0x00cf9b000000ffffULL,	/* 0x18: code, 32-bit */
+	};
+	struct thv_sregs sregs;
+	uint64_t *pml4, *pdpt, *pd;
+	unsigned int i;
+	int ret;
+
+	if ((tables & 0xfff) || !vm->mem || tables > vm->mem_size ||
+	    vm->mem_size - tables < THV_LONG64_TABLES_SIZE)
+		return -EINVAL;
+	pml4 = thv_gpa_to_hva(vm, tables);
+	pdpt = thv_gpa_to_hva(vm, tables + 0x1000);
+	pd = thv_gpa_to_hva(vm, tables + 0x2000);
+	memset(pml4, 0, THV_LONG64_TABLES_SIZE);
+	pml4[0] = (tables + 0x1000) | PTE_P | PTE_W;
+	for (i = 0; i < 4; i++)
+		pdpt[i] = (tables + 0x2000 + i * 0x1000) | PTE_P | PTE_W;
+	for (i = 0; i < 4 * 512; i++)
+		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_W | PTE_PS;
+	memcpy(thv_gpa_to_hva(vm, tables + LONG64_GDT), gdt, sizeof(gdt));
+
+	ret = thv_get_sregs(vm, &sregs);
+	if (ret < 0)
+		return ret;
+	thv_sregs_flat(&sregs);
+	sregs.cs.l = 1;			/* 64-bit code: L = 1, D = 0 */
+	sregs.gdt.base = tables + LONG64_GDT;
+	sregs.gdt.limit = sizeof(gdt) - 1;
+	sregs.idt.limit = 0;
+
+	/*
+	 * PE | ET | PG, CR4.PAE, EFER.LME | LMA: long mode is active
+	 * (LMA) because paging is on with LME set (APM Vol. 2 14.6).
+	 * NE: x87 errors as #MF, as every 64-bit OS wants.
+	 */
+	sregs.cr0 = 0x80000031;
+	sregs.cr2 = 0;
+	sregs.cr3 = tables;
+	sregs.cr4 = 0x20;
+	sregs.efer = 0x500;
+
+	ret = thv_set_sregs(vm, &sregs);
+	if (ret < 0)
+		return ret;
+	return thv_vcpu_set_entry_regs(vm, entry, stack);
+}
+
+int thv_ucall_get(struct thv_vm *vm, struct thv_ucall *uc)
+{
+	struct thv_run *run = vm->run;
+	uint32_t gpa;
+
+	if (run->exit_reason != THV_EXIT_IO ||
+	    run->io.port != THV_UCALL_PORT ||
+	    run->io.direction != THV_EXIT_IO_OUT || run->io.size != 4 ||
+	    run->io.count != 1)
+		return -ENOENT;
+	memcpy(&gpa, thv_io_data(vm), 4);
+	if (!vm->mem || gpa > vm->mem_size ||
+	    vm->mem_size - gpa < sizeof(*uc))
+		return -EFAULT;
+	memcpy(uc, (char *)vm->mem + gpa, sizeof(*uc));
+	uc->buf[sizeof(uc->buf) - 1] = '\0';
+	return 0;
 }
 
 int thv_vcpu_run(struct thv_vm *vm)

@@ -59,6 +59,24 @@ void *thv_gpa_to_hva(struct thv_vm *vm, uint64_t gpa);
  */
 int thv_vcpu_set_real_mode(struct thv_vm *vm, uint64_t entry, uint64_t stack);
 int thv_vcpu_set_flat32(struct thv_vm *vm, uint64_t entry, uint64_t stack);
+/*
+ * 64-bit long mode: CS selector 0x8 with L = 1, data 0x10, CR0 =
+ * PE|ET|NE|PG, CR4 = PAE, EFER = LME|LMA, interrupts off, no IDT.  Writes
+ * page tables (an identity map of the first 4 GiB in 2 MiB pages) and a
+ * GDT into THV_LONG64_TABLES_SIZE bytes of guest RAM at tables (4 KiB
+ * aligned; -EINVAL if they do not fit) and points CR3 and GDTR at them.
+ */
+#define THV_LONG64_TABLES_SIZE	0x7000
+int thv_vcpu_set_long64(struct thv_vm *vm, uint64_t entry, uint64_t stack,
+			uint64_t tables);
+
+/*
+ * If the current exit is a ucall (a 32-bit OUT to THV_UCALL_PORT, see
+ * user/ucall.h), copy the guest's struct thv_ucall into *uc: 0.  -ENOENT
+ * for any other exit, -EFAULT if the address is outside guest RAM.
+ */
+struct thv_ucall;
+int thv_ucall_get(struct thv_vm *vm, struct thv_ucall *uc);
 
 /* One THV_RUN.  Returns 0 or -errno (-EINTR on a signal). */
 int thv_vcpu_run(struct thv_vm *vm);
@@ -76,6 +94,29 @@ const char *thv_exit_name(uint32_t exit_reason);
 /* "CR0", "SEGMENT", ... for THV_FAIL_*. */
 const char *thv_fail_name(uint32_t reason);
 const char *thv_vmx_insn_error_name(uint32_t err);
+
+/* ---- ELF guests (thv_elf.c; link with -lelf -lz) ---- */
+struct thv_elf_info {
+	int bits;		/* 32 (EM_386) or 64 (EM_X86_64) */
+	uint64_t entry;		/* e_entry */
+	uint64_t lo, hi;	/* guest-physical [lo, hi) the segments span */
+	unsigned int nr_segments;
+};
+
+/* True if image starts with the ELF magic. */
+int thv_is_elf(const void *image, size_t len);
+/*
+ * Check the ELF executable image (len bytes) and copy its PT_LOAD
+ * segments into guest RAM at their physical addresses.  Returns 0, or
+ * -errno with one sentence in err (nothing copied): not ELF, not x86,
+ * not ET_EXEC, truncated, a segment outside RAM or overlapping another,
+ * no PT_LOAD, entry outside the segments.
+ */
+int thv_elf_load(struct thv_vm *vm, const void *image, size_t len,
+		 struct thv_elf_info *info, char *err, size_t err_len);
+/* The same checks for a guest of mem_size bytes of RAM, copying nothing. */
+int thv_elf_check(const void *image, size_t len, uint64_t mem_size,
+		  struct thv_elf_info *info, char *err, size_t err_len);
 
 /* Added by the user/ helper (new functions only; nothing above changed). */
 

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * modes_test.c - guests in 64-bit long mode, and MMIO through the
+ * guest's own page tables.
+ *
+ * thv_vcpu_set_long64() (libthv) starts a vCPU the way a 64-bit boot
+ * loader leaves it: paging on with an identity map of the first 4 GiB in
+ * 2 MiB pages, CR4.PAE, EFER.LME|LMA, a GDT in guest memory and CS.L = 1.
+ * These tests check that state from inside the guest, that IRETQ can
+ * reload CS and SS from that GDT, and that MMIO works in long mode:
+ * the kernel fetches the faulting instruction by walking the guest's
+ * page tables (kmod/emulate.c), which the last test makes visible by
+ * running the code at a virtual address that is not its physical one.
+ */
+#include "kselftest_harness.h"
+#include "test_util.h"
+
+#define MODES_MEM_SIZE		0x10000UL
+#define MODES_TABLES_GPA	(MODES_MEM_SIZE - THV_LONG64_TABLES_SIZE)
+/* Above RAM, inside the identity map: an MMIO access. */
+#define MODES_MMIO_GPA		0x20000UL
+/*
+ * An alias of the first 2 MiB at 513 GiB: PML4 entry 1 -> a second PDPT
+ * (at MODES_PDPT2_GPA) whose entry 1 -> the page directory of the first
+ * GiB.  Neither the address nor its low 32 bits equal the physical one.
+ */
+#define MODES_ALIAS		0x8040000000ULL
+#define MODES_PDPT2_GPA		0x8000UL
+
+FIXTURE(modes) {
+	struct thv_vm vm;
+};
+
+FIXTURE_SETUP(modes)
+{
+	THV_REQUIRE_DEV();
+	vm_create(_metadata, &self->vm, MODES_MEM_SIZE);
+}
+
+FIXTURE_TEARDOWN(modes)
+{
+	thv_vm_destroy(&self->vm);
+}
+
+static void guest_start_long64(struct __test_metadata *_metadata,
+			       struct thv_vm *vm, const unsigned char *start,
+			       const unsigned char *end)
+{
+	int ret;
+
+	guest_load(_metadata, vm, start, end);
+	ret = thv_vcpu_set_long64(vm, GUEST_CODE_GPA, GUEST_STACK_TOP,
+				  MODES_TABLES_GPA);
+	ASSERT_EQ(0, ret) TH_LOG("set long mode: expected 0, got %d (%s)",
+				 ret, strerror(-ret));
+}
+
+/* ------------------------------------------------------------------ */
+/* The entry state, seen from inside.                                  */
+
+GUEST_CODE64(long64_state,
+	"mov %cr0, %rax\n"
+	G_REPORT_EAX
+	"mov %cr4, %rax\n"
+	G_REPORT_EAX
+	"mov %cs, %eax\n"
+	G_REPORT_EAX
+	/* 64-bit registers: the high half of a 64-bit immediate */
+	"movabs $0x123456789abcdef0, %rax\n"
+	"shr $32, %rax\n"
+	G_REPORT_EAX
+	/* the stack, with 8-byte pushes */
+	"pushq $0x600df00d\n"
+	"popq %rax\n"
+	G_REPORT_EAX
+	"hlt\n");
+
+TEST_F(modes, long64_entry_state)
+{
+	struct thv_sregs sregs;
+	uint32_t got;
+	int ret;
+
+	guest_start_long64(_metadata, &self->vm, long64_state_start,
+			   long64_state_end);
+	ret = thv_get_sregs(&self->vm, &sregs);
+	ASSERT_EQ(0, ret) TH_LOG("GET_SREGS: %s", strerror(-ret));
+	EXPECT_EQ(0x500, sregs.efer & 0x500)
+		TH_LOG("EFER.LME|LMA should be set, EFER=0x%llx",
+		       (unsigned long long)sregs.efer);
+
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x80000001, got & 0x80000001)
+		TH_LOG("CR0.PG and CR0.PE should be set, CR0=0x%x", got);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x20, got & 0x20) TH_LOG("CR4.PAE should be set, CR4=0x%x",
+					   got);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x8, got) TH_LOG("CS should be 0x8, got 0x%x", got);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x12345678, got)
+		TH_LOG("64-bit RAX: expected 0x12345678 from the high half, got 0x%x",
+		       got);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x600df00d, got)
+		TH_LOG("push/pop: expected 0x600df00d, got 0x%x", got);
+	guest_expect_hlt(_metadata, &self->vm);
+}
+
+/*
+ * IRETQ pops RIP, CS, RFLAGS, RSP and SS and loads CS and SS from the
+ * GDT (APM Vol. 2 8.9.3): without a GDT in guest memory it would fault.
+ */
+GUEST_SYMBOL(iretq_target);
+GUEST_CODE64(long64_iretq,
+	"mov %rsp, %rax\n"
+	"pushq $0x10\n"			/* SS */
+	"pushq %rax\n"			/* RSP */
+	"pushfq\n"
+	"pushq $0x8\n"			/* CS */
+	"lea iretq_target(%rip), %rax\n"
+	"pushq %rax\n"			/* RIP */
+	"iretq\n"
+	"hlt\n"				/* not reached */
+	GUEST_LABEL(iretq_target)
+	"mov %ss, %eax\n"
+	G_REPORT_EAX
+	"hlt\n");
+
+TEST_F(modes, long64_iretq_uses_gdt)
+{
+	struct thv_run *run;
+	uint32_t got;
+
+	guest_start_long64(_metadata, &self->vm, long64_iretq_start,
+			   long64_iretq_end);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x10, got) TH_LOG("SS after IRETQ: expected 0x10, got 0x%x",
+				    got);
+	run = guest_expect_hlt(_metadata, &self->vm);
+	EXPECT_LT(guest_rip(long64_iretq, iretq_target), run->exit_rip)
+		TH_LOG("the HLT at 0x%llx should be after the IRETQ target",
+		       (unsigned long long)run->exit_rip);
+}
+
+/* ------------------------------------------------------------------ */
+/* MMIO in long mode: REX.W stores, 32-bit loads, moffs64.             */
+
+GUEST_CODE64(long64_mmio,
+	"movabs $0x1122334455667788, %rax\n"
+	"mov %rax, 0x20000\n"		/* REX.W 89 04 25 disp32: 8 bytes */
+	"mov 0x20000, %ebx\n"		/* 8b 1c 25 disp32: 4 bytes */
+	"mov %ebx, %eax\n"
+	G_REPORT_EAX
+	"movabs 0x20008, %al\n"		/* a0 moffs64: 1 byte */
+	G_REPORT_EAX
+	"hlt\n");
+
+TEST_F(modes, long64_mmio)
+{
+	struct thv_run *run;
+	uint64_t data = 0;
+	uint32_t got;
+
+	guest_start_long64(_metadata, &self->vm, long64_mmio_start,
+			   long64_mmio_end);
+
+	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_MMIO);
+	EXPECT_EQ(MODES_MMIO_GPA, run->mmio.phys_addr)
+		TH_LOG("write: expected 0x%lx, got 0x%llx", MODES_MMIO_GPA,
+		       (unsigned long long)run->mmio.phys_addr);
+	EXPECT_EQ(1, run->mmio.is_write);
+	ASSERT_EQ(8, run->mmio.len) TH_LOG("REX.W store: expected 8 bytes, got %u",
+					   run->mmio.len);
+	memcpy(&data, run->mmio.data, 8);
+	EXPECT_EQ(0x1122334455667788ULL, data)
+		TH_LOG("expected 0x1122334455667788, got 0x%llx",
+		       (unsigned long long)data);
+
+	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_MMIO);
+	EXPECT_EQ(0, run->mmio.is_write);
+	ASSERT_EQ(4, run->mmio.len) TH_LOG("32-bit load: expected 4 bytes, got %u",
+					   run->mmio.len);
+	data = 0xcafef00d;
+	memcpy(run->mmio.data, &data, 4);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0xcafef00d, got) TH_LOG("load landed as 0x%x", got);
+
+	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_MMIO);
+	EXPECT_EQ(MODES_MMIO_GPA + 8, run->mmio.phys_addr);
+	ASSERT_EQ(1, run->mmio.len) TH_LOG("moffs64 byte load: got %u bytes",
+					   run->mmio.len);
+	run->mmio.data[0] = 0x5a;
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x5a, got & 0xff) TH_LOG("AL after the load: 0x%x", got);
+	guest_expect_hlt(_metadata, &self->vm);
+}
+
+/*
+ * Code that runs at a virtual address 513 GiB above its physical one.
+ * The MMIO exit reports exit_rip = that virtual address; to find out
+ * which register to fill, thv.ko must read the instruction there, and
+ * can only find it by walking the guest's PML4 -> PDPT -> PD.  A kernel
+ * that took the RIP as a physical address would read nothing (or the
+ * wrong bytes) and report an emulation failure.
+ */
+GUEST_SYMBOL(alias_code);
+GUEST_SYMBOL(alias_load);
+GUEST_CODE64(long64_alias,
+	"movabs $0x8040000000, %rax\n"
+	"lea alias_code(%rip), %rbx\n"
+	"add %rbx, %rax\n"
+	"jmp *%rax\n"
+	GUEST_LABEL(alias_code)
+	"lea 0(%rip), %rax\n"		/* where are we now? */
+	"shr $30, %rax\n"
+	G_REPORT_EAX
+	GUEST_LABEL(alias_load)
+	"mov 0x20010, %ecx\n"
+	"mov %ecx, %eax\n"
+	G_REPORT_EAX
+	"hlt\n");
+
+TEST_F(modes, long64_mmio_through_guest_page_tables)
+{
+	uint64_t *pml4, *pdpt2, want_rip;
+	struct thv_run *run;
+	uint32_t got, val = 0x7e57ab1e;
+
+	guest_start_long64(_metadata, &self->vm, long64_alias_start,
+			   long64_alias_end);
+	pml4 = thv_gpa_to_hva(&self->vm, MODES_TABLES_GPA);
+	pdpt2 = thv_gpa_to_hva(&self->vm, MODES_PDPT2_GPA);
+	ASSERT_NE(NULL, pml4);
+	ASSERT_NE(NULL, pdpt2);
+	/* Present | writable; the first PD is at tables + 0x2000. */
+	pdpt2[1] = (MODES_TABLES_GPA + 0x2000) | 3;
+	pml4[1] = MODES_PDPT2_GPA | 3;
+
+	got = guest_report(_metadata, &self->vm);
+	ASSERT_EQ(MODES_ALIAS >> 30, got)
+		TH_LOG("the guest should run at 513 GiB: RIP >> 30 = 0x%x",
+		       got);
+
+	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_MMIO);
+	want_rip = MODES_ALIAS + guest_rip(long64_alias, alias_load);
+	EXPECT_EQ(want_rip, run->exit_rip)
+		TH_LOG("exit_rip: expected 0x%llx, got 0x%llx",
+		       (unsigned long long)want_rip,
+		       (unsigned long long)run->exit_rip);
+	EXPECT_EQ(MODES_MMIO_GPA + 0x10, run->mmio.phys_addr);
+	ASSERT_EQ(4, run->mmio.len) TH_LOG("expected 4 bytes, got %u",
+					   run->mmio.len);
+	EXPECT_LE(7, run->mmio.insn_len)
+		TH_LOG("the kernel fetched %u instruction bytes", run->mmio.insn_len);
+	memcpy(run->mmio.data, &val, 4);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(val, got) TH_LOG("the load went to ECX: expected 0x%x, got 0x%x",
+				   val, got);
+	guest_expect_hlt(_metadata, &self->vm);
+}
+
+/* ------------------------------------------------------------------ */
+/* The long-mode entry refuses tables that do not fit.                 */
+
+TEST_F(modes, long64_tables_must_fit)
+{
+	int ret;
+
+	ret = thv_vcpu_set_long64(&self->vm, GUEST_CODE_GPA, GUEST_STACK_TOP,
+				  MODES_MEM_SIZE - 0x1000);
+	EXPECT_EQ(-EINVAL, ret) TH_LOG("tables past the end of RAM: got %d", ret);
+	ret = thv_vcpu_set_long64(&self->vm, GUEST_CODE_GPA, GUEST_STACK_TOP,
+				  0x1800);
+	EXPECT_EQ(-EINVAL, ret) TH_LOG("unaligned tables: got %d", ret);
+}
+
+TEST_HARNESS_MAIN
