@@ -6,7 +6,7 @@
 #
 #   /thv/thv.ko            BUILD/<kver>/thv.ko
 #   /thv/bin/thv           BUILD/user/thv
-#   /thv/payloads/*.bin    BUILD/payloads/*.bin
+#   /thv/payloads/*.bin    BUILD/payloads/*.bin, *.elf (C payloads)
 #   /thv/tests/*           the executable files in BUILD/tests/
 #
 # Output: BUILD/<kver>/initramfs.cpio.gz (cpio newc, gzip), the format
@@ -56,7 +56,7 @@ else
 fi
 
 n=0
-for f in "$build"/payloads/*.bin; do
+for f in "$build"/payloads/*.bin "$build"/payloads/*.elf; do
 	[ -f "$f" ] || continue
 	cp "$f" "$root/thv/payloads/"
 	n=$((n + 1))

@@ -13,7 +13,9 @@
  * paths of the runner (bad option, missing payload, ...) are checked
  * everywhere.
  */
+#include <elf.h>
 #include <libgen.h>
+#include <stddef.h>
 #include <limits.h>
 #include <poll.h>
 #include <sys/mman.h>
@@ -337,6 +339,279 @@ TEST_F(runner, error_payload_too_big)
 }
 
 /* ------------------------------------------------------------------ */
+/* ELF payloads: a tiny valid one, and a corpus of broken ones          */
+
+/*
+ * The smallest useful ELF64 guest: one PT_LOAD segment holding the whole
+ * file at 1 MiB, and code that writes 7 to the exit port.  Each corpus
+ * test breaks one thing in a copy of it.
+ */
+#define TINY_BASE	0x100000ULL
+
+struct tiny_elf {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[2];
+	unsigned char code[8];
+};
+
+static void tiny_elf_init(struct tiny_elf *t)
+{
+	/* mov $7, %al; out %al, $0xf4; hlt */
+	static const unsigned char code[] = { 0xb0, 0x07, 0xe6, 0xf4, 0xf4 };
+
+	memset(t, 0, sizeof(*t));
+	memcpy(t->eh.e_ident, ELFMAG, SELFMAG);
+	t->eh.e_ident[EI_CLASS] = ELFCLASS64;
+	t->eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	t->eh.e_ident[EI_VERSION] = EV_CURRENT;
+	t->eh.e_type = ET_EXEC;
+	t->eh.e_machine = EM_X86_64;
+	t->eh.e_version = EV_CURRENT;
+	t->eh.e_entry = TINY_BASE + offsetof(struct tiny_elf, code);
+	t->eh.e_phoff = offsetof(struct tiny_elf, ph);
+	t->eh.e_ehsize = sizeof(Elf64_Ehdr);
+	t->eh.e_phentsize = sizeof(Elf64_Phdr);
+	t->eh.e_phnum = 1;
+	t->ph[0].p_type = PT_LOAD;
+	t->ph[0].p_flags = PF_R | PF_X;
+	t->ph[0].p_offset = 0;
+	t->ph[0].p_vaddr = TINY_BASE;
+	t->ph[0].p_paddr = TINY_BASE;
+	t->ph[0].p_filesz = sizeof(*t);
+	t->ph[0].p_memsz = sizeof(*t);
+	t->ph[0].p_align = 0x1000;
+	memcpy(t->code, code, sizeof(code));
+}
+
+/* A memfd holding len bytes of buf (see memfd_payload()). */
+static int memfd_bytes(struct __test_metadata *_metadata, const void *buf,
+		       size_t len, char *path, size_t path_len)
+{
+	int fd = memfd_create("thv-test-elf", 0);
+
+	ASSERT_LE(0, fd) TH_LOG("memfd_create: %s", strerror(errno));
+	ASSERT_EQ((ssize_t)len, pwrite(fd, buf, len, 0))
+		TH_LOG("pwrite: %s", strerror(errno));
+	snprintf(path, path_len, "/proc/%d/fd/%d", getpid(), fd);
+	return fd;
+}
+
+/* Run `thv run [opt] file` on len bytes of t; expect status and text. */
+static void run_elf_expect(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(runner) *self, const void *t,
+			   size_t len, const char *opt, const char *optarg,
+			   int status, const char *text)
+{
+	char path[64];
+	int fd = memfd_bytes(_metadata, t, len, path, sizeof(path));
+
+	if (opt)
+		run_thv("run", (char *)opt, (char *)optarg, path);
+	else
+		run_thv("run", path);
+	EXPECT_STATUS(status);
+	EXPECT_CONTAINS(self->res.err, text);
+	/* One clear line: the error, and no summary of a run. */
+	EXPECT_EQ(1, count_lines(self->res.err, "thv: ")) {
+		TH_LOG("expected exactly one error line");
+		LOG_OUTPUT();
+	}
+	close(fd);
+}
+
+TEST_F(runner, elf_tiny_runs)
+{
+	struct tiny_elf t;
+	char path[64];
+	int fd;
+
+	THV_REQUIRE_DEV();
+	tiny_elf_init(&t);
+	fd = memfd_bytes(_metadata, &t, sizeof(t), path, sizeof(path));
+	run_thv("run", path);
+	/* Status 7 can only come from the guest's OUT in 64-bit mode. */
+	EXPECT_STATUS(7);
+	close(fd);
+}
+
+TEST_F(runner, elf_truncated_header)
+{
+	struct tiny_elf t;
+
+	tiny_elf_init(&t);
+	run_elf_expect(_metadata, self, &t, 40, NULL, NULL, ST_DATAERR,
+		       "ELF");
+}
+
+TEST_F(runner, elf_truncated_segment)
+{
+	struct tiny_elf t;
+
+	tiny_elf_init(&t);
+	run_elf_expect(_metadata, self, &t, offsetof(struct tiny_elf, code),
+		       NULL, NULL, ST_DATAERR, "past the end of the file");
+}
+
+TEST_F(runner, elf_wrong_machine)
+{
+	struct tiny_elf t;
+
+	tiny_elf_init(&t);
+	t.eh.e_machine = EM_AARCH64;
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "not x86");
+}
+
+TEST_F(runner, elf_not_executable)
+{
+	struct tiny_elf t;
+
+	tiny_elf_init(&t);
+	t.eh.e_type = ET_DYN;
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "not an executable");
+}
+
+TEST_F(runner, elf_segment_outside_ram)
+{
+	struct tiny_elf t;
+
+	tiny_elf_init(&t);
+	t.ph[0].p_paddr = 0x40000000;	/* 1 GiB, guest RAM is 2 MiB */
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "outside guest RAM");
+}
+
+TEST_F(runner, elf_segment_huge)
+{
+	struct tiny_elf t;
+
+	tiny_elf_init(&t);
+	/* paddr + memsz wraps around: must not pass as "inside RAM". */
+	t.ph[0].p_memsz = ~0ULL - 0x1000;
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "outside guest RAM");
+}
+
+TEST_F(runner, elf_filesz_over_memsz)
+{
+	struct tiny_elf t;
+
+	tiny_elf_init(&t);
+	t.ph[0].p_memsz = 16;
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "larger than p_memsz");
+}
+
+TEST_F(runner, elf_segments_overlap)
+{
+	struct tiny_elf t;
+
+	tiny_elf_init(&t);
+	t.eh.e_phnum = 2;
+	t.ph[1] = t.ph[0];
+	t.ph[1].p_paddr = TINY_BASE + 0x10;
+	t.ph[1].p_vaddr = TINY_BASE + 0x10;
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "segments overlap");
+}
+
+TEST_F(runner, elf_no_load_segment)
+{
+	struct tiny_elf t;
+
+	tiny_elf_init(&t);
+	t.ph[0].p_type = PT_NOTE;
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "no loadable");
+}
+
+TEST_F(runner, elf_entry_outside_segments)
+{
+	struct tiny_elf t;
+
+	tiny_elf_init(&t);
+	t.eh.e_entry = 0x1000;
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "entry point 0x1000");
+}
+
+TEST_F(runner, elf_too_many_phdrs)
+{
+	struct tiny_elf t;
+
+	tiny_elf_init(&t);
+	t.eh.e_phnum = 0xfff0;		/* far more than the file holds */
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "program header");
+}
+
+TEST_F(runner, elf_load_option_refused)
+{
+	struct tiny_elf t;
+
+	tiny_elf_init(&t);
+	run_elf_expect(_metadata, self, &t, sizeof(t), "--load", "0x2000",
+		       ST_USAGE, "--load is for flat binaries");
+}
+
+TEST_F(runner, elf64_entry_32_refused)
+{
+	struct tiny_elf t;
+
+	tiny_elf_init(&t);
+	run_elf_expect(_metadata, self, &t, sizeof(t), "--entry", "32",
+		       ST_USAGE, "ELF64 file cannot start in 16- or 32-bit mode");
+}
+
+TEST_F(runner, elf64_no_room_for_page_tables)
+{
+	struct tiny_elf t;
+
+	tiny_elf_init(&t);
+	/* 1 MiB + 64 KiB of RAM: the segment at 1 MiB hits the tables. */
+	t.ph[0].p_memsz = 0xc000;
+	run_elf_expect(_metadata, self, &t, sizeof(t), "--memory", "1088K",
+		       ST_DATAERR, "inside the page tables");
+}
+
+TEST_F(runner, error_payload_empty)
+{
+	char path[64];
+	int fd = memfd_bytes(_metadata, "", 0, path, sizeof(path));
+
+	run_thv("run", path);
+	EXPECT_STATUS(ST_DATAERR);
+	EXPECT_CONTAINS(self->res.err, "payload is empty");
+	close(fd);
+}
+
+TEST_F(runner, error_payload_directory)
+{
+	run_thv("run", "/");
+	EXPECT_STATUS(ST_NOINPUT);
+	EXPECT_CONTAINS(self->res.err, "is a directory");
+}
+
+TEST_F(runner, error_payload_huge_sparse)
+{
+	char path[64];
+	int fd = memfd_create("thv-test-huge", 0);
+
+	ASSERT_LE(0, fd) TH_LOG("memfd_create: %s", strerror(errno));
+	/* 1 TiB of holes: must be refused without reading it. */
+	ASSERT_EQ(0, ftruncate(fd, 1LL << 40)) TH_LOG("ftruncate: %s",
+						       strerror(errno));
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", getpid(), fd);
+	run_thv("run", path);
+	EXPECT_STATUS(ST_DATAERR);
+	EXPECT_CONTAINS(self->res.err, "payload too big");
+	EXPECT_GE(10000, self->res.ms) TH_LOG("took %llu ms",
+					      (unsigned long long)self->res.ms);
+	close(fd);
+}
+
+/* ------------------------------------------------------------------ */
 /* Guests (need /dev/thv)                                              */
 
 TEST_F(runner, hello)
@@ -458,6 +733,56 @@ TEST_F(runner, mmio)
 	EXPECT_CONTAINS(self->res.out, "mmio: MAGIC = 0x21564854");
 	EXPECT_CONTAINS(self->res.out, "mmio: COUNTER = 0x00000001, then 0x00000002");
 	EXPECT_CONTAINS(self->res.out, "mmio: all reads as expected");
+}
+
+/* C guests (guest-payloads/lib): ELF64 in long mode, ELF32 flat. */
+TEST_F(runner, hello64_c)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "hello64.elf", p, sizeof(p));
+	run_thv("run", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.out, "hello_c: Hello from 64-bit C!\n");
+	EXPECT_CONTAINS(self->res.out, "hello_c: CPU vendor ");
+	/* PG | PE | ET | NE and PAE: the state --entry 64 promises. */
+	EXPECT_CONTAINS(self->res.out, "hello_c: CR0=0x80000031 CR4=0x20\n");
+	EXPECT_CONTAINS(self->res.out, "hello_c: 1 4 9 16 25\n");
+	EXPECT_CONTAINS(self->res.out, "hello_c: caught #UD at 0x");
+	EXPECT_CONTAINS(self->res.err, "guest done (ucall)");
+}
+
+TEST_F(runner, hello32_c)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "hello32.elf", p, sizeof(p));
+	run_thv("run", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.out, "hello_c: Hello from 32-bit C!\n");
+	EXPECT_CONTAINS(self->res.out, "hello_c: CR0=0x11 CR4=0x0\n");
+	EXPECT_CONTAINS(self->res.out, "hello_c: 1 4 9 16 25\n");
+	EXPECT_CONTAINS(self->res.err, "guest done (ucall)");
+}
+
+TEST_F(runner, guest_assert_fails_run)
+{
+	static const char *const elfs[] = { "assert64.elf", "assert32.elf" };
+	char p[PATH_MAX];
+	unsigned int i;
+
+	THV_REQUIRE_DEV();
+	for (i = 0; i < 2; i++) {
+		payload_path(_metadata, self, elfs[i], p, sizeof(p));
+		run_thv("run", p);
+		EXPECT_STATUS(1);
+		EXPECT_CONTAINS(self->res.out, "about to check that 2 + 2 == 5");
+		EXPECT_CONTAINS(self->res.err, "guest assertion failed: assert_c.c:");
+		EXPECT_CONTAINS(self->res.err, "failed: 0x4 != 0x5");
+		EXPECT_EQ(NULL, strstr(self->res.out, "not reached"));
+	}
 }
 
 TEST_F(runner, pm32)

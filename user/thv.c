@@ -2,7 +2,7 @@
 /*
  * thv.c - the userspace runner for /dev/thv.
  *
- *   thv run [options] PAYLOAD    run a flat binary guest
+ *   thv run [options] PAYLOAD    run a flat binary or ELF guest
  *   thv caps                     what thv.ko can do
  *
  * `thv run` creates a VM with one vCPU (thv_lib), copies the payload into
@@ -76,7 +76,7 @@ static void thv_usage(FILE *f)
 		"thv runs tiny guests on /dev/thv, the teaching hypervisor.\n"
 		"\n"
 		"Commands:\n"
-		"  run [options] PAYLOAD   run a flat binary guest (thv run --help)\n"
+		"  run [options] PAYLOAD   run a flat binary or ELF guest (thv run --help)\n"
 		"  caps [--dev PATH]       print what thv.ko can do\n"
 		"\n"
 		"  -h, --help              this help\n"
@@ -87,18 +87,25 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: thv run [options] PAYLOAD\n"
-		"Run the flat binary PAYLOAD as a guest with one vCPU.\n"
+		"Run PAYLOAD as a guest with one vCPU.  PAYLOAD is a flat binary\n"
+		"(loaded at --load, started there in the --entry mode) or an ELF\n"
+		"executable (segments at their physical addresses, started at its\n"
+		"entry point: ELF64 in 64-bit mode, ELF32 in 32-bit mode).\n"
 		"\n"
 		"Options:\n"
 		"  -m, --memory SIZE    guest RAM at guest-physical 0 (default 2M;\n"
 		"                       suffixes K, M, G; a multiple of 4K)\n"
-		"  -l, --load ADDR      where the payload goes and runs (default 0x1000)\n"
+		"  -l, --load ADDR      where a flat payload goes and runs (default 0x1000)\n"
 		"  -e, --entry MODE     real (default): 16-bit real mode, CS=DS=ES=SS=0,\n"
 		"                       IP=ADDR, SP=0xfff0 (or the top of RAM if less\n"
 		"                       than 64K); the payload must end below 1 MiB.\n"
 		"                       32: flat 32-bit protected mode, no paging,\n"
 		"                       CS=0x8 DS..SS=0x10 (base 0, limit 4G, no GDT in\n"
 		"                       memory), EIP=ADDR, ESP=top of RAM.\n"
+		"                       64: 64-bit long mode, CS=0x8 (L=1) DS..SS=0x10,\n"
+		"                       paging on: the runner puts page tables that\n"
+		"                       map the first 4 GiB 1:1 (2M pages) and a GDT in\n"
+		"                       the top 28K of RAM; RSP=just below them.\n"
 		"  -t, --trace          one line per exit on stderr\n"
 		"  -d, --dev PATH       device (default %s)\n"
 		"  -T, --timeout SECS   stop the guest after SECS seconds\n"
@@ -108,6 +115,8 @@ static void run_usage(FILE *f)
 		"Devices:\n"
 		"  0x3f8-0x3ff  16550 UART (COM1): THR -> stdout, LSR reads 0x60\n"
 		"  0xf4         exit port: writing byte N ends the run with status N\n"
+		"  0xf5         ucall port (C guests, user/ucall.h): DONE ends with 0,\n"
+		"               a failed GUEST_ASSERT with 1 and prints where\n"
 		"  0xd0000000   MMIO demo (4K): +0 MAGIC 0x21564854 \"THV!\",\n"
 		"               +4 COUNTER (1, 2, 3... per read), +8 SCRATCH (r/w);\n"
 		"               writes are logged on stderr\n"
@@ -123,7 +132,7 @@ static void run_usage(FILE *f)
 		"  0    the guest halted (HLT) or wrote 0 to port 0xf4\n"
 		"  N    the guest wrote N to port 0xf4 or used the exit hypercall\n"
 		"       (guests should use 1..63)\n"
-		"  64   bad option or argument     65  payload empty/too big, bad --load\n"
+		"  64   bad option or argument     65  payload empty, too big or malformed\n"
 		"  66   payload missing/unreadable  69  %s missing or not thv\n"
 		"  70   internal error exit         71  an ioctl or mmap failed\n"
 		"  75   guest triple-faulted        76  thv.ko API version mismatch\n"
@@ -216,16 +225,21 @@ static int run_parse_option(struct thv_options *opt, int c)
 			thv_err("--load '%s': not an address", optarg);
 			return THV_STATUS_USAGE;
 		}
+		opt->load_set = true;
 		return 0;
 	case 'e':
 		if (!strcmp(optarg, "real") || !strcmp(optarg, "16")) {
 			opt->entry = THV_ENTRY_REAL;
 		} else if (!strcmp(optarg, "32")) {
 			opt->entry = THV_ENTRY_FLAT32;
+		} else if (!strcmp(optarg, "64")) {
+			opt->entry = THV_ENTRY_LONG64;
 		} else {
-			thv_err("--entry '%s': want 'real' or '32'", optarg);
+			thv_err("--entry '%s': want 'real', '32' or '64'",
+				optarg);
 			return THV_STATUS_USAGE;
 		}
+		opt->entry_set = true;
 		return 0;
 	case 'T':
 		if (parse_u64(optarg, &v) < 0 || !v || v > MAX_TIMEOUT_S) {
@@ -325,13 +339,20 @@ static int run_set_entry(struct thv_runner *r)
 	uint64_t mem = r->opt.mem_size, stack;
 	int ret;
 
-	if (r->opt.entry == THV_ENTRY_REAL) {
+	switch (r->opt.entry) {
+	case THV_ENTRY_REAL:
 		stack = (mem < REAL_MODE_STACK_TOP ? mem : REAL_MODE_STACK_TOP)
 			- 0x10;
-		ret = thv_vcpu_set_real_mode(&r->vm, r->opt.load_addr, stack);
-	} else {
+		ret = thv_vcpu_set_real_mode(&r->vm, r->entry_addr, stack);
+		break;
+	case THV_ENTRY_FLAT32:
 		stack = mem & ~0xfULL;
-		ret = thv_vcpu_set_flat32(&r->vm, r->opt.load_addr, stack);
+		ret = thv_vcpu_set_flat32(&r->vm, r->entry_addr, stack);
+		break;
+	default:
+		ret = thv_vcpu_set_long64(&r->vm, r->entry_addr, r->tables_gpa,
+					  r->tables_gpa);
+		break;
 	}
 	if (ret < 0) {
 		thv_err("cannot set the vCPU's entry state: %s", strerror(-ret));
@@ -349,6 +370,8 @@ static int run_devices_init(void)
 		ret = exit_port__init();
 	if (!ret)
 		ret = mmio_demo__init();
+	if (!ret)
+		ret = ucall__init();
 	if (ret < 0)
 		thv_err("cannot register devices: %s", strerror(-ret));
 	return ret < 0 ? THV_STATUS_INTERNAL : THV_STATUS_OK;
@@ -358,30 +381,24 @@ static int run_main(int argc, char **argv)
 {
 	static struct thv_runner runner;
 	struct thv_runner *r = &runner;
-	void *payload = NULL;
-	size_t len = 0;
 	int ret;
 
 	ret = run_parse(&r->opt, argc, argv);
 	if (ret >= 0)
 		return ret;
 	/* Payload first: its errors need no /dev/thv. */
-	ret = payload__read(&r->opt, &payload, &len);
+	ret = payload__read(r);
 	if (ret)
-		return ret;
+		goto out_free;
 	ret = run_devices_init();
 	if (ret)
 		goto out_free;
 	ret = run_create_vm(r);
 	if (ret)
 		goto out_free;
-	ret = thv_vm_load(&r->vm, r->opt.load_addr, payload, len);
-	if (ret < 0) {
-		thv_err("cannot copy the payload into guest RAM: %s",
-			strerror(-ret));
-		ret = THV_STATUS_DATAERR;
+	ret = payload__load(r);
+	if (ret)
 		goto out_destroy;
-	}
 	ret = run_set_entry(r);
 	if (ret)
 		goto out_destroy;
@@ -391,7 +408,7 @@ static int run_main(int argc, char **argv)
 out_destroy:
 	thv_vm_destroy(&r->vm);
 out_free:
-	free(payload);
+	free(r->image);
 	return ret;
 }
 

@@ -27,7 +27,7 @@
 enum thv_status {
 	THV_STATUS_OK		= 0,	/* HLT, or exit port wrote 0 */
 	THV_STATUS_USAGE	= 64,	/* bad option or argument */
-	THV_STATUS_DATAERR	= 65,	/* payload empty/too big, bad --load */
+	THV_STATUS_DATAERR	= 65,	/* payload empty, too big, malformed */
 	THV_STATUS_NOINPUT	= 66,	/* payload missing/unreadable/a dir */
 	THV_STATUS_UNAVAILABLE	= 69,	/* /dev/thv missing or not thv */
 	THV_STATUS_INTERNAL	= 70,	/* INTERNAL_ERROR exit, unknown exit */
@@ -43,6 +43,7 @@ enum thv_status {
 enum thv_entry_mode {
 	THV_ENTRY_REAL,		/* 16-bit real mode, CS = 0 */
 	THV_ENTRY_FLAT32,	/* flat 32-bit protected mode, no paging */
+	THV_ENTRY_LONG64,	/* 64-bit long mode, identity-mapped */
 };
 
 struct thv_options {
@@ -51,6 +52,8 @@ struct thv_options {
 	uint64_t mem_size;
 	uint64_t load_addr;
 	enum thv_entry_mode entry;
+	bool load_set;		/* --load given */
+	bool entry_set;		/* --entry given */
 	unsigned int timeout_s;
 	bool trace;
 	bool quiet;
@@ -66,6 +69,14 @@ struct thv_runner {
 	int status;			/* enum thv_status or the guest's code */
 	char end_msg[160];		/* "guest halted", ... */
 	const char *end_note;		/* after the counts, or NULL */
+
+	/* the payload (payload.c) */
+	void *image;			/* the file's bytes */
+	size_t image_len;
+	bool is_elf;
+	struct thv_elf_info elf;	/* if is_elf */
+	uint64_t entry_addr;		/* first RIP */
+	uint64_t tables_gpa;		/* --entry 64: page tables + GDT */
 
 	/* statistics for the summary line */
 	uint64_t exits;				/* exits that reached us */
@@ -131,6 +142,7 @@ const char *mmio__dispatch(struct thv_runner *r, uint64_t gpa, uint8_t *data,
 int uart__init(void);
 int exit_port__init(void);
 int mmio_demo__init(void);
+int ucall__init(void);
 
 /* ---- hypercalls (hypercalls.c) ---- */
 /* Run hypercall nr; returns the value for RAX.  desc: trace note. */
@@ -140,9 +152,10 @@ uint64_t hypercall__dispatch(struct thv_runner *r, uint64_t nr,
 void hypercall__print_table(FILE *f);
 
 /* ---- payload (payload.c) ---- */
-/* Read and check the payload, copy it into guest RAM.  Returns a status. */
-int payload__read(const struct thv_options *opt, void **buf, size_t *len);
-int payload__check(const struct thv_options *opt, size_t len);
+/* Read and check the payload, choose the entry mode: 0 or a status. */
+int payload__read(struct thv_runner *r);
+/* Copy it into guest RAM (after payload__read and the VM's creation). */
+int payload__load(struct thv_runner *r);
 
 /* ---- vCPU loop (vcpu.c) ---- */
 int vcpu__run_loop(struct thv_runner *r);
