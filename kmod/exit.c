@@ -27,21 +27,18 @@
 #include <asm/trapnr.h>
 #include "thv.h"
 
-/* EFER bits a guest may set: SCE, LME, NXE (APM Vol. 2 3.1.7). */
-#define THV_EFER_GUEST_WRITABLE	(EFER_SCE | EFER_LME | EFER_NX)
-
 static u64 thv_next_rip(struct thv_vcpu *vcpu, const struct thv_exit *exit)
 {
 	return exit->next_rip ? exit->next_rip : vcpu->rip + exit->insn_len;
 }
 
-static void thv_skip_insn(struct thv_vcpu *vcpu, const struct thv_exit *exit)
+void thv_skip_insn(struct thv_vcpu *vcpu, const struct thv_exit *exit)
 {
 	vcpu->rip = thv_next_rip(vcpu, exit);
 }
 
-static void thv_set_pending(struct thv_vcpu *vcpu, enum thv_pending what,
-			    const struct thv_exit *exit)
+void thv_set_pending(struct thv_vcpu *vcpu, enum thv_pending what,
+		     const struct thv_exit *exit)
 {
 	vcpu->pending = what;
 	vcpu->pending_next_rip = thv_next_rip(vcpu, exit);
@@ -124,6 +121,11 @@ void thv_complete_pending(struct thv_vcpu *vcpu)
 	case THV_PENDING_HYPERCALL:
 		vcpu->regs[THV_RAX] = run->hypercall.ret;
 		break;
+	case THV_PENDING_MSR:
+		/* May fault (#GP) instead of moving on. */
+		thv_msr_complete(vcpu);
+		vcpu->pending = THV_PENDING_NONE;
+		return;
 	}
 	vcpu->rip = vcpu->pending_next_rip;
 	vcpu->pending = THV_PENDING_NONE;
@@ -311,37 +313,6 @@ static int thv_handle_hypercall(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	run->hypercall.insn = exit->hc_insn;
 	thv_set_pending(vcpu, THV_PENDING_HYPERCALL, exit);
 	return 0;
-}
-
-/*
- * RDMSR/WRMSR: the MSR permission map makes every access exit, so no
- * guest ever reads or writes a real host MSR.  EFER is virtualized (the
- * hardware keeps the guest's copy in the VMCB/VMCS); everything else gets
- * #GP, as on a CPU without that MSR.
- */
-static int thv_handle_msr(struct thv_vcpu *vcpu, struct thv_exit *exit)
-{
-	u64 *r = vcpu->regs;
-	u32 msr = r[THV_RCX];
-	u64 val;
-
-	if (msr != MSR_EFER)
-		goto gp;
-	if (!exit->msr.write) {
-		val = thv_ops->get_efer(vcpu);
-		r[THV_RAX] = (u32)val;
-		r[THV_RDX] = val >> 32;
-	} else {
-		val = (r[THV_RDX] << 32) | (u32)r[THV_RAX];
-		if (val & ~(THV_EFER_GUEST_WRITABLE | EFER_LMA))
-			goto gp;
-		thv_ops->set_efer(vcpu, val);
-	}
-	thv_skip_insn(vcpu, exit);
-	return 1;
-gp:
-	thv_ops->inject_exception(vcpu, X86_TRAP_GP, true, 0);
-	return 1;
 }
 
 /*

@@ -84,6 +84,7 @@ enum thv_pending {
 	THV_PENDING_IO_IN,	/* data from run area into AL/AX/EAX */
 	THV_PENDING_MMIO_READ,	/* run->mmio.data into a register */
 	THV_PENDING_HYPERCALL,	/* run->hypercall.ret into RAX */
+	THV_PENDING_MSR,	/* run->msr: value into EDX:EAX, or #GP */
 };
 
 struct thv_vcpu {
@@ -103,6 +104,10 @@ struct thv_vcpu {
 	u8 pending_dst_size;		/* MMIO read: register size */
 	bool pending_sign;		/* MMIO read: movsx */
 	bool pending_high8;		/* MMIO read: AH/CH/DH/BH */
+	bool pending_msr_write;		/* MSR: WRMSR (else RDMSR) */
+
+	u64 apic_base;			/* MSRs kept here, msr.c */
+	u64 misc_enable;
 
 	bool shutdown;			/* triple-faulted; needs SET_SREGS */
 	u64 mmu_generation;		/* last generation this vCPU ran with */
@@ -212,6 +217,13 @@ struct thv_backend_ops {
 	 */
 	u64 (*get_cr)(struct thv_vcpu *vcpu, int nr);
 	int (*set_cr)(struct thv_vcpu *vcpu, int nr, u64 val);
+	/*
+	 * The guest's copy of the MSRs it owns outright: STAR, LSTAR,
+	 * CSTAR, SYSCALL_MASK, FS/GS/KERNEL_GS_BASE, SYSENTER_CS/ESP/EIP,
+	 * PAT (msr.c has checked the value).  0 or -errno.
+	 */
+	int (*get_msr)(struct thv_vcpu *vcpu, u32 msr, u64 *val);
+	int (*set_msr)(struct thv_vcpu *vcpu, u32 msr, u64 val);
 
 	const struct thv_mmu_fmt *(*mmu_fmt)(void);
 };
@@ -246,6 +258,14 @@ void thv_guest_fpu_leave(struct thv_vcpu *vcpu);
 /* exit.c */
 int thv_handle_exit(struct thv_vcpu *vcpu, struct thv_exit *exit);
 void thv_complete_pending(struct thv_vcpu *vcpu);
+void thv_skip_insn(struct thv_vcpu *vcpu, const struct thv_exit *exit);
+void thv_set_pending(struct thv_vcpu *vcpu, enum thv_pending what,
+		     const struct thv_exit *exit);
+
+/* msr.c */
+void thv_msr_vcpu_init(struct thv_vcpu *vcpu);
+int thv_handle_msr(struct thv_vcpu *vcpu, struct thv_exit *exit);
+void thv_msr_complete(struct thv_vcpu *vcpu);
 
 /* emulate.c */
 int thv_read_guest_phys(struct thv_vm *vm, u64 gpa, void *buf, size_t len);

@@ -235,6 +235,7 @@ int thv_vcpu_create_fd(struct thv_vm *vm, unsigned long id)
 	}
 	vcpu->vm = vm;
 	vcpu->id = id;
+	thv_msr_vcpu_init(vcpu);
 	mutex_init(&vcpu->lock);
 	vcpu->rflags = THV_RFLAGS_FIXED;
 	vcpu->rip = 0xfff0;		/* the reset vector, SDM Vol. 3A 9.1.4 */

@@ -261,6 +261,100 @@ TEST_F(modes, long64_mmio_through_guest_page_tables)
 }
 
 /* ------------------------------------------------------------------ */
+/* MSRs: the guest's own in the kernel, the rest in userspace.         */
+
+/*
+ * LSTAR is the guest's: a write and a read never leave the kernel, and
+ * the host (this process, which makes system calls right after) keeps
+ * its own.  MSR 0x1234 is unknown to thv.ko: both accesses come to us
+ * as THV_EXIT_MSR; the read gets our value, the write our "error",
+ * which must arrive as #GP (vector 13, error code 0) at a handler.
+ */
+GUEST_SYMBOL(msr_gp_handler);
+GUEST_CODE64(long64_msr,
+	/* An IDT with one gate, #GP (64-bit gate: SDM Vol. 3A 6.14.1). */
+	"lea msr_gp_handler(%rip), %rax\n"
+	"lea msr_idt + 13 * 16(%rip), %rdi\n"
+	"mov %ax, (%rdi)\n"
+	"movw $0x8, 2(%rdi)\n"
+	"movw $0x8e00, 4(%rdi)\n"		/* present, DPL 0, interrupt gate */
+	"shr $16, %rax\n"
+	"mov %ax, 6(%rdi)\n"
+	"shr $16, %rax\n"
+	"mov %eax, 8(%rdi)\n"
+	"lea msr_idt(%rip), %rax\n"
+	"mov %rax, msr_idtr + 2(%rip)\n"
+	"lidt msr_idtr(%rip)\n"
+	/* LSTAR: write and read back, in the kernel */
+	"mov $0xc0000082, %ecx\n"
+	"mov $0x12345000, %eax\n"
+	"mov $0xffff8000, %edx\n"
+	"wrmsr\n"
+	"xor %eax, %eax\n"
+	"xor %edx, %edx\n"
+	"rdmsr\n"
+	G_REPORT_EAX
+	"mov %edx, %eax\n"
+	G_REPORT_EAX
+	/* MSR 0x1234: to userspace */
+	"mov $0x1234, %ecx\n"
+	"rdmsr\n"
+	G_REPORT_EAX
+	"mov %edx, %eax\n"
+	G_REPORT_EAX
+	"mov $0x12345678, %eax\n"
+	"mov $0xdeadbeef, %edx\n"
+	"wrmsr\n"				/* userspace says #GP */
+	"hlt\n"				/* not reached */
+	GUEST_LABEL(msr_gp_handler)
+	"pop %rax\n"				/* the error code */
+	G_REPORT_EAX
+	"mov $0x6b, %eax\n"
+	G_REPORT_EAX
+	"hlt\n"
+	".p2align 4\n"
+	"msr_idt: .fill 14 * 16, 1, 0\n"
+	"msr_idtr: .word 14 * 16 - 1\n"
+	".quad 0\n");
+
+TEST_F(modes, long64_msr_kernel_and_userspace)
+{
+	struct thv_run *run;
+	uint32_t got;
+
+	guest_start_long64(_metadata, &self->vm, long64_msr_start,
+			   long64_msr_end);
+
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x12345000, got) TH_LOG("LSTAR[31:0] read back as 0x%x", got);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0xffff8000, got) TH_LOG("LSTAR[63:32] read back as 0x%x", got);
+	/* We are still here and make system calls: the host's LSTAR is ours. */
+	EXPECT_EQ(getpid(), getpid());
+
+	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_MSR);
+	EXPECT_EQ(0x1234, run->msr.index);
+	EXPECT_EQ(0, run->msr.is_write);
+	run->msr.data = 0x1122334455667788ULL;
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x55667788, got) TH_LOG("EAX after RDMSR: 0x%x", got);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x11223344, got) TH_LOG("EDX after RDMSR: 0x%x", got);
+
+	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_MSR);
+	EXPECT_EQ(0x1234, run->msr.index);
+	EXPECT_EQ(1, run->msr.is_write);
+	EXPECT_EQ(0xdeadbeef12345678ULL, run->msr.data)
+		TH_LOG("WRMSR data: 0x%llx", (unsigned long long)run->msr.data);
+	run->msr.error = 1;
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0, got) TH_LOG("#GP error code: 0x%x", got);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x6b, got) TH_LOG("the #GP handler did not run (0x%x)", got);
+	guest_expect_hlt(_metadata, &self->vm);
+}
+
+/* ------------------------------------------------------------------ */
 /* The long-mode entry refuses tables that do not fit.                 */
 
 TEST_F(modes, long64_tables_must_fit)

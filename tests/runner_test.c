@@ -753,6 +753,20 @@ TEST_F(runner, hello64_c)
 	EXPECT_CONTAINS(self->res.err, "guest done (ucall)");
 }
 
+/* MSRs kept per guest: SYSCALL must land on the guest's own LSTAR. */
+TEST_F(runner, msr64_c)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "msr64.elf", p, sizeof(p));
+	run_thv("run", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.out,
+			"msr: syscall went to the guest's LSTAR 3 times\n");
+	EXPECT_CONTAINS(self->res.out, "msr: all MSR checks passed\n");
+}
+
 TEST_F(runner, hello32_c)
 {
 	char p[PATH_MAX];

@@ -122,6 +122,8 @@ static void run_usage(FILE *f)
 		"               writes are logged on stderr\n"
 		"  other ports and unbacked addresses read all ones, writes are\n"
 		"  dropped; they are counted in the summary.\n"
+		"  MSRs: thv.ko keeps the architectural ones (EFER, STAR, LSTAR, FS/GS\n"
+		"  base, PAT, ...); RDMSR/WRMSR of any other raises #GP (counted).\n"
 		"\n"
 		"Hypercalls (VMMCALL or VMCALL; RAX=nr, args RBX RCX RDX RSI, result\n"
 		"in RAX):\n", THV_DEV_PATH);

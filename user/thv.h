@@ -83,6 +83,7 @@ struct thv_runner {
 	uint64_t exits_by_reason[THV_EXIT_MAX + 1]; /* last: unknown */
 	uint64_t unclaimed_io;
 	uint64_t unclaimed_mmio;
+	uint64_t unhandled_msr;		/* MSR exits answered with #GP */
 };
 
 /* End the run with status; fmt says how, for the summary line. */

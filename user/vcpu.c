@@ -160,6 +160,29 @@ static void vcpu__handle_hypercall(struct thv_runner *r)
 	vcpu__trace(r, "HYPERCALL", detail);
 }
 
+/*
+ * THV_EXIT_MSR: an MSR thv.ko does not emulate itself (msr.c keeps the
+ * architectural ones).  The runner has no model-specific registers, so
+ * every such access raises #GP in the guest, as on a CPU without that
+ * MSR; it is counted and shown by --trace.
+ */
+static void vcpu__handle_msr(struct thv_runner *r)
+{
+	struct thv_run *run = r->vm.run;
+	char detail[DETAIL_LEN];
+
+	r->unhandled_msr++;
+	run->msr.error = 1;
+	if (run->msr.is_write)
+		snprintf(detail, sizeof(detail), "WRMSR 0x%x = 0x%" PRIx64
+			 " -> #GP (no such MSR here)", run->msr.index,
+			 (uint64_t)run->msr.data);
+	else
+		snprintf(detail, sizeof(detail), "RDMSR 0x%x -> #GP (no such "
+			 "MSR here)", run->msr.index);
+	vcpu__trace(r, "MSR", detail);
+}
+
 static void vcpu__handle_fail_entry(struct thv_runner *r)
 {
 	struct thv_run *run = r->vm.run;
@@ -271,6 +294,9 @@ static void vcpu__dispatch(struct thv_runner *r)
 	case THV_EXIT_INTR:
 		vcpu__handle_intr(r);
 		break;
+	case THV_EXIT_MSR:
+		vcpu__handle_msr(r);
+		break;
 	default:
 		snprintf(detail, sizeof(detail), "reason %u", run->exit_reason);
 		vcpu__trace(r, "UNKNOWN", detail);
@@ -340,6 +366,9 @@ void vcpu__print_summary(struct thv_runner *r)
 	if (r->unclaimed_io || r->unclaimed_mmio)
 		fprintf(stderr, "; unclaimed accesses: %" PRIu64 " port, %"
 			PRIu64 " MMIO", r->unclaimed_io, r->unclaimed_mmio);
+	if (r->unhandled_msr)
+		fprintf(stderr, "; %" PRIu64 " unknown MSR access%s got #GP",
+			r->unhandled_msr, r->unhandled_msr == 1 ? "" : "es");
 	/* CPUID, host interrupts, nested page faults on RAM... */
 	if (all > r->exits)
 		fprintf(stderr, "; %" PRIu64 " VM exits in all, %" PRIu64

@@ -157,7 +157,8 @@ struct thv_sregs {
 #define THV_EXIT_FAIL_ENTRY	6  /* the hardware refused the guest state */
 #define THV_EXIT_INTERNAL_ERROR	7  /* an exit thv does not handle */
 #define THV_EXIT_INTR		8  /* a signal is pending (RUN returned -EINTR) */
-#define THV_EXIT_MAX		9
+#define THV_EXIT_MSR		9  /* RDMSR/WRMSR of an MSR thv.ko leaves to userspace */
+#define THV_EXIT_MAX		10
 
 #define THV_EXIT_IO_IN		0  /* thv_run.io.direction */
 #define THV_EXIT_IO_OUT		1
@@ -242,6 +243,19 @@ struct thv_run {
 			__u32 reason;		/* THV_FAIL_* */
 			__u32 vm_instruction_error; /* VMX only, else 0 */
 		} fail_entry;
+		/*
+		 * THV_EXIT_MSR: the guest read (is_write = 0) or wrote MSR
+		 * index.  A write's value is in data.  Before the next RUN
+		 * userspace puts a read's value in data, or sets error to 1:
+		 * the instruction then raises #GP in the guest instead.
+		 */
+		struct {
+			__u32 index;		/* ECX */
+			__u8  is_write;
+			__u8  error;		/* set by userspace: #GP */
+			__u8  padding[2];
+			__u64 data;		/* EDX:EAX */
+		} msr;
 		/* THV_EXIT_INTERNAL_ERROR */
 		struct {
 			__u32 suberror;		/* THV_INTERNAL_* */

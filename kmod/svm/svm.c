@@ -73,6 +73,8 @@ struct svm_vcpu {
 	u64 asid_generation;
 	struct thv_sregs user_sregs;	/* last SET_SREGS, see svm_run() */
 	bool has_user_sregs;
+	/* Bits 63:32 of SYSENTER_ESP/EIP, which VMLOAD drops. */
+	u32 sysenter_esp_hi, sysenter_eip_hi;
 };
 
 static DEFINE_PER_CPU(struct svm_cpu *, svm_cpu_data);
@@ -735,6 +737,71 @@ static void svm_set_efer(struct thv_vcpu *vcpu, u64 efer)
 	svm->vmcb->save.efer = (efer & ~EFER_LMA) | lma | EFER_SVME;
 }
 
+/*
+ * The guest's own MSRs live in the VMCB save area: VMLOAD/VMSAVE move
+ * FS/GS/KERNEL_GS base, the SYSCALL and SYSENTER MSRs around VMRUN
+ * (vmrun.S, APM 15.5.2), and with nested paging the guest's PAT is
+ * G_PAT (APM 15.25.8).
+ */
+static u64 *svm_msr_slot(struct vmcb_save *s, u32 msr)
+{
+	switch (msr) {
+	case MSR_STAR:			return &s->star;
+	case MSR_LSTAR:			return &s->lstar;
+	case MSR_CSTAR:			return &s->cstar;
+	case MSR_SYSCALL_MASK:		return &s->sfmask;
+	case MSR_FS_BASE:		return &s->fs.base;
+	case MSR_GS_BASE:		return &s->gs.base;
+	case MSR_KERNEL_GS_BASE:	return &s->kernel_gs_base;
+	case MSR_IA32_SYSENTER_CS:	return &s->sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP:	return &s->sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP:	return &s->sysenter_eip;
+	case MSR_IA32_CR_PAT:		return &s->g_pat;
+	}
+	return NULL;
+}
+
+/*
+ * AMD CPUs keep only bits 31:0 of SYSENTER_ESP/EIP (SYSENTER does not
+ * exist in long mode there), and VMLOAD/VMSAVE move only those.  The
+ * guest must read back what it wrote, as on Intel: the high halves are
+ * kept here.  (KVM does the same.)
+ */
+static u32 *svm_sysenter_hi(struct svm_vcpu *svm, u32 msr)
+{
+	if (msr == MSR_IA32_SYSENTER_ESP)
+		return &svm->sysenter_esp_hi;
+	if (msr == MSR_IA32_SYSENTER_EIP)
+		return &svm->sysenter_eip_hi;
+	return NULL;
+}
+
+static int svm_get_msr(struct thv_vcpu *vcpu, u32 msr, u64 *val)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	u64 *slot = svm_msr_slot(&svm->vmcb->save, msr);
+	u32 *hi = svm_sysenter_hi(svm, msr);
+
+	if (!slot)
+		return -ENOENT;
+	*val = hi ? (u32)*slot | ((u64)*hi << 32) : *slot;
+	return 0;
+}
+
+static int svm_set_msr(struct thv_vcpu *vcpu, u32 msr, u64 val)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	u64 *slot = svm_msr_slot(&svm->vmcb->save, msr);
+	u32 *hi = svm_sysenter_hi(svm, msr);
+
+	if (!slot)
+		return -ENOENT;
+	*slot = val;
+	if (hi)
+		*hi = val >> 32;
+	return 0;
+}
+
 static int svm_get_cpl(struct thv_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = vcpu->arch;
@@ -791,6 +858,8 @@ const struct thv_backend_ops thv_svm_ops = {
 	.get_sregs		= svm_get_sregs,
 	.set_sregs		= svm_set_sregs,
 	.get_efer		= svm_get_efer,
+	.get_msr		= svm_get_msr,
+	.set_msr		= svm_set_msr,
 	.set_efer		= svm_set_efer,
 	.get_cpl		= svm_get_cpl,
 	.inject_exception	= svm_inject_exception,

@@ -1200,6 +1200,42 @@ static void vmx_save_host(struct vmx_vcpu *vmx)
 }
 
 /*
+ * The SYSCALL MSRs have no guest field in the VMCS and are not among
+ * those VM entry and exit load (SDM 25.7, 25.8): the CPU would run the
+ * guest with the host's, and a 64-bit guest's first SYSCALL would jump
+ * to the host kernel's entry address.  So they are swapped by hand,
+ * with interrupts off right around the entry, and only those whose
+ * values differ.  Nothing on this CPU can make a system call before the
+ * host's are back.  (KVM swaps them lazily, restoring the host's only on
+ * the way back to userspace, with "user return notifiers".)  CSTAR is
+ * not here: Intel CPUs never use it (SYSCALL from compatibility mode is
+ * #UD), so the guest's value only needs to read back.
+ */
+static const u32 vmx_syscall_msrs[VMX_NR_SYSCALL_MSRS] = {
+	MSR_STAR, MSR_LSTAR, MSR_SYSCALL_MASK,
+};
+
+static void vmx_syscall_msrs_enter(struct vmx_vcpu *vmx)
+{
+	int i;
+
+	for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++) {
+		rdmsrl(vmx_syscall_msrs[i], vmx->host_syscall[i]);
+		if (vmx->guest_syscall[i] != vmx->host_syscall[i])
+			wrmsrl(vmx_syscall_msrs[i], vmx->guest_syscall[i]);
+	}
+}
+
+static void vmx_syscall_msrs_exit(struct vmx_vcpu *vmx)
+{
+	int i;
+
+	for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++)
+		if (vmx->guest_syscall[i] != vmx->host_syscall[i])
+			wrmsrl(vmx_syscall_msrs[i], vmx->host_syscall[i]);
+}
+
+/*
  * After a VM exit (SDM 29.5.2): DS, ES, FS, GS hold the null selectors we
  * put in the host-state area, the GDTR and IDTR limits are 0xffff, the TR
  * limit is 0x67, DEBUGCTL and DR7 are cleared.  Put back what the kernel
@@ -1297,11 +1333,13 @@ static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	 * local_irq_enable() below.
 	 */
 	local_irq_disable();
+	vmx_syscall_msrs_enter(vmx);
 	/* CR2 is not in the VMCS: the guest's goes in by hand (SDM 28.3). */
 	if (native_read_cr2() != vmx->guest_cr2)
 		native_write_cr2(vmx->guest_cr2);
 	fail = thv_vmx_vmenter(vcpu->regs, vmx->launched);
 	vmx->guest_cr2 = native_read_cr2();
+	vmx_syscall_msrs_exit(vmx);
 	vmx_restore_host(vmx);
 	if (!fail) {
 		u32 reason = vmcs_read32(VM_EXIT_REASON);
@@ -1485,6 +1523,101 @@ static void vmx_set_efer(struct thv_vcpu *vcpu, u64 efer)
 	vmx_put();
 }
 
+/*
+ * The guest's own MSRs (msr.c has checked the value): the segment bases,
+ * SYSENTER and PAT are guest-state fields of the VMCS (SDM 25.4.1-2),
+ * KERNEL_GS_BASE and the SYSCALL MSRs are swapped by hand.
+ */
+static u64 *vmx_msr_slot(struct vmx_vcpu *vmx, u32 msr)
+{
+	int i;
+
+	for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++)
+		if (vmx_syscall_msrs[i] == msr)
+			return &vmx->guest_syscall[i];
+	if (msr == MSR_CSTAR)
+		return &vmx->guest_cstar;
+	if (msr == MSR_KERNEL_GS_BASE)
+		return &vmx->guest_kernel_gs_base;
+	return NULL;
+}
+
+static int vmx_get_msr(struct thv_vcpu *vcpu, u32 msr, u64 *val)
+{
+	struct vmx_vcpu *vmx = vcpu->arch;
+	u64 *slot = vmx_msr_slot(vmx, msr);
+	int ret = 0;
+
+	if (slot) {
+		*val = *slot;
+		return 0;
+	}
+	if (vmx_with_vmcs(vmx))
+		return -EIO;
+	switch (msr) {
+	case MSR_FS_BASE:
+		*val = vmcs_readl(GUEST_FS_BASE);
+		break;
+	case MSR_GS_BASE:
+		*val = vmcs_readl(GUEST_GS_BASE);
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		*val = vmcs_read32(GUEST_SYSENTER_CS);
+		break;
+	case MSR_IA32_SYSENTER_ESP:
+		*val = vmcs_readl(GUEST_SYSENTER_ESP);
+		break;
+	case MSR_IA32_SYSENTER_EIP:
+		*val = vmcs_readl(GUEST_SYSENTER_EIP);
+		break;
+	case MSR_IA32_CR_PAT:
+		*val = vmcs_read64(GUEST_IA32_PAT);
+		break;
+	default:
+		ret = -ENOENT;
+	}
+	vmx_put();
+	return ret;
+}
+
+static int vmx_set_msr(struct thv_vcpu *vcpu, u32 msr, u64 val)
+{
+	struct vmx_vcpu *vmx = vcpu->arch;
+	u64 *slot = vmx_msr_slot(vmx, msr);
+	int ret = 0;
+
+	if (slot) {
+		*slot = val;
+		return 0;
+	}
+	if (vmx_with_vmcs(vmx))
+		return -EIO;
+	switch (msr) {
+	case MSR_FS_BASE:
+		vmcs_writel(GUEST_FS_BASE, val);
+		break;
+	case MSR_GS_BASE:
+		vmcs_writel(GUEST_GS_BASE, val);
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		vmcs_write32(GUEST_SYSENTER_CS, val);
+		break;
+	case MSR_IA32_SYSENTER_ESP:
+		vmcs_writel(GUEST_SYSENTER_ESP, val);
+		break;
+	case MSR_IA32_SYSENTER_EIP:
+		vmcs_writel(GUEST_SYSENTER_EIP, val);
+		break;
+	case MSR_IA32_CR_PAT:
+		vmcs_write64(GUEST_IA32_PAT, val);
+		break;
+	default:
+		ret = -ENOENT;
+	}
+	vmx_put();
+	return ret;
+}
+
 /* SDM 25.4.1: CPL is SS.DPL (real mode: 0). */
 static int vmx_get_cpl(struct thv_vcpu *vcpu)
 {
@@ -1551,6 +1684,8 @@ const struct thv_backend_ops thv_vmx_ops = {
 	.get_sregs		= vmx_get_sregs,
 	.set_sregs		= vmx_set_sregs,
 	.get_efer		= vmx_get_efer,
+	.get_msr		= vmx_get_msr,
+	.set_msr		= vmx_set_msr,
 	.set_efer		= vmx_set_efer,
 	.get_cpl		= vmx_get_cpl,
 	.inject_exception	= vmx_inject_exception,

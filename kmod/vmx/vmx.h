@@ -136,6 +136,9 @@ struct vmx_cpu {
 	bool on;			/* VMXON done */
 };
 
+/* The SYSCALL MSRs swapped around VM entry (vmx.c, vmx_syscall_msrs). */
+#define VMX_NR_SYSCALL_MSRS	3
+
 struct vmx_vcpu {
 	struct thv_vcpu *vcpu;
 	void *vmcs;			/* SDM 25.2, one page */
@@ -153,6 +156,9 @@ struct vmx_vcpu {
 
 	/* Guest state the VMCS does not hold. */
 	u64 guest_kernel_gs_base;
+	u64 guest_syscall[VMX_NR_SYSCALL_MSRS];	/* STAR, LSTAR, SFMASK */
+	u64 host_syscall[VMX_NR_SYSCALL_MSRS];	/* during one entry */
+	u64 guest_cstar;		/* never used by Intel CPUs: kept here */
 	u64 guest_cr2;
 	u64 cr8;
 	u64 exit_rip;			/* RIP at the last exit */

@@ -441,6 +441,7 @@ const char *thv_exit_name(uint32_t exit_reason)
 		[THV_EXIT_FAIL_ENTRY]		= "FAIL_ENTRY",
 		[THV_EXIT_INTERNAL_ERROR]	= "INTERNAL_ERROR",
 		[THV_EXIT_INTR]			= "INTR",
+		[THV_EXIT_MSR]			= "MSR",
 	};
 
 	if (exit_reason >= THV_EXIT_MAX || !names[exit_reason])
