@@ -42,6 +42,31 @@ int thv_read_guest_phys(struct thv_vm *vm, u64 gpa, void *buf, size_t len)
 	return 0;
 }
 
+/* Copy into guest-physical memory; 0 or -EFAULT (nothing partial is undone). */
+int thv_write_guest_phys(struct thv_vm *vm, u64 gpa, const void *buf,
+			 size_t len)
+{
+	const u8 *src = buf;
+
+	while (len) {
+		struct thv_memslot *slot = thv_gpa_to_slot(vm, gpa);
+		size_t off = offset_in_page(gpa);
+		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+		void *dst;
+
+		if (!slot)
+			return -EFAULT;
+		dst = kmap_local_page(slot->pages[(gpa - slot->gpa) >>
+						  PAGE_SHIFT]);
+		memcpy(dst + off, src, n);
+		kunmap_local(dst);
+		src += n;
+		gpa += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /* Read one paging-structure entry of width bytes (4 or 8). */
 static int thv_read_pte(struct thv_vm *vm, u64 gpa, int width, u64 *pte)
 {
@@ -124,6 +149,35 @@ static int thv_gva_to_gpa(struct thv_vm *vm, const struct thv_sregs *s,
 }
 
 /*
+ * Copy len bytes from (write: to) guest-linear address linear, through
+ * the guest's page tables, a page at a time.  0 or -EFAULT when a page is
+ * not mapped or not RAM.
+ */
+int thv_copy_guest_linear(struct thv_vcpu *vcpu, const struct thv_sregs *s,
+			  u64 linear, void *buf, size_t len, bool write)
+{
+	u8 *p = buf;
+	u64 gpa;
+	int ret;
+
+	while (len) {
+		size_t n = min_t(size_t, len,
+				 PAGE_SIZE - offset_in_page(linear));
+
+		ret = thv_gva_to_gpa(vcpu->vm, s, linear, &gpa);
+		if (!ret)
+			ret = write ? thv_write_guest_phys(vcpu->vm, gpa, p, n) :
+				      thv_read_guest_phys(vcpu->vm, gpa, p, n);
+		if (ret)
+			return ret;
+		p += n;
+		linear += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
  * Fetch up to len instruction bytes at CS:RIP, through the guest's page
  * tables when paging is on, one page at a time (an instruction may
  * straddle two pages).  Returns the bytes read (fewer near the end of
@@ -161,7 +215,7 @@ int thv_fetch_insn(struct thv_vcpu *vcpu, u8 *buf, size_t len)
 }
 
 /* The CPU's default operand/address size at the exit, in bytes. */
-static int thv_insn_mode(struct thv_vcpu *vcpu)
+int thv_insn_mode(struct thv_vcpu *vcpu)
 {
 	struct thv_sregs s;
 

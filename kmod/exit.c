@@ -44,8 +44,8 @@ void thv_set_pending(struct thv_vcpu *vcpu, enum thv_pending what,
 	vcpu->pending_next_rip = thv_next_rip(vcpu, exit);
 }
 
-static int thv_internal_error(struct thv_vcpu *vcpu, u32 suberror,
-			      const struct thv_exit *exit)
+int thv_internal_error(struct thv_vcpu *vcpu, u32 suberror,
+		       const struct thv_exit *exit)
 {
 	struct thv_run *run = vcpu->run;
 
@@ -121,6 +121,11 @@ void thv_complete_pending(struct thv_vcpu *vcpu)
 	case THV_PENDING_HYPERCALL:
 		vcpu->regs[THV_RAX] = run->hypercall.ret;
 		break;
+	case THV_PENDING_STRING_IO:
+		/* Moves RIP only when the REP is done. */
+		thv_string_io_complete(vcpu);
+		vcpu->pending = THV_PENDING_NONE;
+		return;
 	case THV_PENDING_MSR:
 		/* May fault (#GP) instead of moving on. */
 		thv_msr_complete(vcpu);
@@ -145,11 +150,11 @@ static int thv_handle_io(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	struct thv_run *run = vcpu->run;
 	u8 size = exit->io.size;
 
-	if (exit->io.string)
-		return thv_internal_error(vcpu, THV_INTERNAL_STRING_IO, exit);
 	if (size != 1 && size != 2 && size != 4)
 		return thv_internal_error(vcpu, THV_INTERNAL_UNHANDLED_EXIT,
 					  exit);
+	if (exit->io.string)
+		return thv_handle_string_io(vcpu, exit);
 
 	run->exit_reason = THV_EXIT_IO;
 	run->io.port = exit->io.port;

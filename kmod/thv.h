@@ -85,6 +85,18 @@ enum thv_pending {
 	THV_PENDING_MMIO_READ,	/* run->mmio.data into a register */
 	THV_PENDING_HYPERCALL,	/* run->hypercall.ret into RAX */
 	THV_PENDING_MSR,	/* run->msr: value into EDX:EAX, or #GP */
+	THV_PENDING_STRING_IO,	/* INS/OUTS: registers, memory (strio.c) */
+};
+
+/* One chunk of an INS/OUTS (REP) between exit and completion, strio.c. */
+struct thv_strio {
+	bool in, rep;
+	u8 size;		/* 1, 2 or 4 bytes an element */
+	u8 asize;		/* address size: 2, 4 or 8 bytes */
+	int reg;		/* THV_RSI (OUTS) or THV_RDI (INS) */
+	s64 step;		/* +size, or -size with EFLAGS.DF */
+	u32 count;		/* elements in this chunk */
+	u64 linear;		/* of the first element */
 };
 
 struct thv_vcpu {
@@ -105,6 +117,7 @@ struct thv_vcpu {
 	bool pending_sign;		/* MMIO read: movsx */
 	bool pending_high8;		/* MMIO read: AH/CH/DH/BH */
 	bool pending_msr_write;		/* MSR: WRMSR (else RDMSR) */
+	struct thv_strio pending_str;	/* INS/OUTS */
 
 	u64 apic_base;			/* MSRs kept here, msr.c */
 	u64 misc_enable;
@@ -259,6 +272,8 @@ void thv_guest_fpu_leave(struct thv_vcpu *vcpu);
 int thv_handle_exit(struct thv_vcpu *vcpu, struct thv_exit *exit);
 void thv_complete_pending(struct thv_vcpu *vcpu);
 void thv_skip_insn(struct thv_vcpu *vcpu, const struct thv_exit *exit);
+int thv_internal_error(struct thv_vcpu *vcpu, u32 suberror,
+		       const struct thv_exit *exit);
 void thv_set_pending(struct thv_vcpu *vcpu, enum thv_pending what,
 		     const struct thv_exit *exit);
 
@@ -270,6 +285,15 @@ void thv_msr_complete(struct thv_vcpu *vcpu);
 /* emulate.c */
 int thv_read_guest_phys(struct thv_vm *vm, u64 gpa, void *buf, size_t len);
 int thv_fetch_insn(struct thv_vcpu *vcpu, u8 *buf, size_t len);
+int thv_write_guest_phys(struct thv_vm *vm, u64 gpa, const void *buf,
+			 size_t len);
+int thv_copy_guest_linear(struct thv_vcpu *vcpu, const struct thv_sregs *s,
+			  u64 linear, void *buf, size_t len, bool write);
+int thv_insn_mode(struct thv_vcpu *vcpu);
+
+/* strio.c */
+int thv_handle_string_io(struct thv_vcpu *vcpu, struct thv_exit *exit);
+void thv_string_io_complete(struct thv_vcpu *vcpu);
 struct thv_mov {
 	u8 len;			/* instruction length */
 	u8 size;		/* access size in bytes */

@@ -593,28 +593,206 @@ TEST_F(exits, fail_entry_bad_cr0)
 /* ------------------------------------------------------------------ */
 /* INTERNAL_ERROR: string I/O and an MMIO instruction thv can't decode. */
 
-GUEST_SYMBOL(outsb_insn);
-GUEST_CODE16(string_io,
-	"mov $0x80, %dx\n"
+/* ------------------------------------------------------------------ */
+/* String I/O: INS/OUTS, every size, both directions, REP in chunks.   */
+
+/* Expect an IO exit on port 0xe9 of count elements of size bytes. */
+static uint8_t *expect_strio(struct __test_metadata *_metadata,
+			     struct thv_vm *vm, int out, unsigned int size,
+			     unsigned int count)
+{
+	struct thv_run *run = vcpu_run_expect(_metadata, vm, THV_EXIT_IO);
+
+	EXPECT_EQ(PORT_DEBUG, run->io.port);
+	EXPECT_EQ(out ? THV_EXIT_IO_OUT : THV_EXIT_IO_IN, run->io.direction);
+	EXPECT_EQ(size, run->io.size) TH_LOG("size %u, want %u", run->io.size,
+					     size);
+	EXPECT_EQ(count, run->io.count) TH_LOG("count %u, want %u",
+					       run->io.count, count);
+	return thv_io_data(vm);
+}
+
+GUEST_SYMBOL(outs_rcx0);
+GUEST_CODE16(strio_out,
+	"mov $0xe9, %dx\n"
+	"cld\n"
 	"mov $0x5000, %si\n"
-	GUEST_LABEL(outsb_insn)
-	"outsb\n"
+	"mov $5, %cx\n"
+	"rep outsb\n"			/* 10 11 12 13 14 */
+	"mov %si, %ax\n"
+	G_REPORT_EAX
+	"mov %cx, %ax\n"
+	G_REPORT_EAX
+	"mov $0x5000, %si\n"
+	"mov $3, %cx\n"
+	"rep outsw\n"			/* 1110 1312 1514 */
+	"mov $0x5000, %si\n"
+	"mov $2, %cx\n"
+	"rep outsl\n"			/* 13121110 17161514 */
+	"mov $0x5004, %si\n"
+	"std\n"
+	"mov $4, %cx\n"
+	"rep outsb\n"			/* backwards: 14 13 12 11 */
+	"cld\n"
+	"mov %si, %ax\n"
+	G_REPORT_EAX
+	"mov $0x5000, %si\n"
+	"es outsb\n"			/* no REP: one element; ES = DS = 0 */
+	"mov %si, %ax\n"
+	G_REPORT_EAX
+	"xor %cx, %cx\n"
+	GUEST_LABEL(outs_rcx0)
+	"rep outsb\n"			/* rCX = 0: nothing at all */
+	"mov $0x1234, %ax\n"
+	G_REPORT_EAX
 	"hlt\n");
 
-TEST_F(exits, internal_error_string_io)
+TEST_F(exits, string_io_outs)
 {
+	static const uint8_t w[] = { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15 };
+	static const uint8_t back[] = { 0x14, 0x13, 0x12, 0x11 };
+	uint8_t *ram = thv_gpa_to_hva(&self->vm, GUEST_DATA_GPA);
+	uint8_t *data;
+	uint32_t got;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		ram[i] = 0x10 + i;
+	guest_start_real(_metadata, &self->vm, strio_out_start, strio_out_end);
+
+	data = expect_strio(_metadata, &self->vm, 1, 1, 5);
+	EXPECT_EQ(0, memcmp(data, w, 5)) TH_LOG("rep outsb data");
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x5005, got) TH_LOG("SI after rep outsb: 0x%x", got);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0, got) TH_LOG("CX after rep outsb: 0x%x", got);
+
+	data = expect_strio(_metadata, &self->vm, 1, 2, 3);
+	EXPECT_EQ(0, memcmp(data, w, 6)) TH_LOG("rep outsw data");
+	data = expect_strio(_metadata, &self->vm, 1, 4, 2);
+	EXPECT_EQ(0, memcmp(data, ram, 8)) TH_LOG("rep outsl data");
+
+	data = expect_strio(_metadata, &self->vm, 1, 1, 4);
+	EXPECT_EQ(0, memcmp(data, back, 4))
+		TH_LOG("with DF=1: %02x %02x %02x %02x", data[0], data[1],
+		       data[2], data[3]);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x5000, got) TH_LOG("SI after the backward rep: 0x%x", got);
+
+	data = expect_strio(_metadata, &self->vm, 1, 1, 1);
+	EXPECT_EQ(0x10, data[0]);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x5001, got) TH_LOG("SI after one outsb: 0x%x", got);
+
+	/* rep outsb with CX = 0 must not exit: the next exit is the report. */
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x1234, got);
+	guest_expect_hlt(_metadata, &self->vm);
+}
+
+GUEST_CODE16(strio_in,
+	"mov $0xe9, %dx\n"
+	"cld\n"
+	"mov $0x5100, %di\n"
+	"mov $4, %cx\n"
+	"rep insw\n"
+	"mov %di, %ax\n"
+	G_REPORT_EAX
+	"mov $0x5207, %di\n"
+	"std\n"
+	"mov $3, %cx\n"
+	"rep insb\n"
+	"cld\n"
+	"mov %di, %ax\n"
+	G_REPORT_EAX
+	"mov $0x5300, %di\n"
+	"insl\n"
+	"mov %di, %ax\n"
+	G_REPORT_EAX
+	"hlt\n");
+
+TEST_F(exits, string_io_ins)
+{
+	static const uint8_t in8[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint8_t *ram = thv_gpa_to_hva(&self->vm, 0);
+	uint8_t *data;
+	uint32_t got;
+
+	guest_start_real(_metadata, &self->vm, strio_in_start, strio_in_end);
+
+	data = expect_strio(_metadata, &self->vm, 0, 2, 4);
+	memcpy(data, in8, 8);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x5108, got) TH_LOG("DI after rep insw: 0x%x", got);
+	EXPECT_EQ(0, memcmp(ram + 0x5100, in8, 8)) TH_LOG("rep insw stored");
+
+	data = expect_strio(_metadata, &self->vm, 0, 1, 3);
+	data[0] = 0xa1;
+	data[1] = 0xa2;
+	data[2] = 0xa3;
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x5204, got) TH_LOG("DI after the backward rep: 0x%x", got);
+	EXPECT_EQ(0xa1, ram[0x5207]);
+	EXPECT_EQ(0xa2, ram[0x5206]);
+	EXPECT_EQ(0xa3, ram[0x5205]);
+	EXPECT_EQ(0, ram[0x5204]) TH_LOG("one byte too many was stored");
+
+	data = expect_strio(_metadata, &self->vm, 0, 4, 1);
+	memcpy(data, "\x78\x56\x34\x12", 4);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x5304, got);
+	EXPECT_EQ(0, memcmp(ram + 0x5300, "\x78\x56\x34\x12", 4));
+	guest_expect_hlt(_metadata, &self->vm);
+}
+
+/*
+ * 3000 bytes do not fit in the run area's data part (2 KiB): the kernel
+ * hands them over in chunks, and the guest's REP goes on where it was.
+ */
+GUEST_CODE16(strio_long,
+	"mov $0xe9, %dx\n"
+	"cld\n"
+	"mov $0x2000, %si\n"
+	"mov $3000, %cx\n"
+	"rep outsb\n"
+	"mov %si, %ax\n"
+	G_REPORT_EAX
+	"mov %cx, %ax\n"
+	G_REPORT_EAX
+	"hlt\n");
+
+TEST_F(exits, string_io_rep_in_chunks)
+{
+	uint8_t *ram = thv_gpa_to_hva(&self->vm, 0x2000);
+	unsigned int total = 0, exits = 0, i;
 	struct thv_run *run;
+	uint32_t got;
 
-	guest_start_real(_metadata, &self->vm, string_io_start, string_io_end);
+	for (i = 0; i < 3000; i++)
+		ram[i] = i * 7;
+	guest_start_real(_metadata, &self->vm, strio_long_start,
+			 strio_long_end);
+	while (total < 3000) {
+		uint8_t *data;
 
-	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_INTERNAL_ERROR);
-	EXPECT_EQ(THV_INTERNAL_STRING_IO, run->internal.suberror)
-		TH_LOG("expected suberror STRING_IO (%d), got %u",
-		       THV_INTERNAL_STRING_IO, run->internal.suberror);
-	EXPECT_EQ(guest_rip(string_io, outsb_insn), run->exit_rip)
-		TH_LOG("expected exit_rip at the OUTSB 0x%llx, got 0x%llx",
-		       (unsigned long long)guest_rip(string_io, outsb_insn),
-		       (unsigned long long)run->exit_rip);
+		run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_IO);
+		ASSERT_EQ(PORT_DEBUG, run->io.port)
+			TH_LOG("after %u of 3000 bytes: port 0x%x", total,
+			       run->io.port);
+		ASSERT_LE(run->io.count, 3000 - total);
+		data = thv_io_data(&self->vm);
+		for (i = 0; i < run->io.count; i++)
+			ASSERT_EQ((uint8_t)((total + i) * 7), data[i])
+				TH_LOG("byte %u", total + i);
+		total += run->io.count;
+		exits++;
+	}
+	EXPECT_LE(2, exits) TH_LOG("3000 bytes in %u exit(s)", exits);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x2000 + 3000, got) TH_LOG("SI at the end: 0x%x", got);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0, got) TH_LOG("CX at the end: 0x%x", got);
+	guest_expect_hlt(_metadata, &self->vm);
 }
 
 GUEST_SYMBOL(incw_insn);

@@ -261,6 +261,63 @@ TEST_F(modes, long64_mmio_through_guest_page_tables)
 }
 
 /* ------------------------------------------------------------------ */
+/* String I/O in long mode: 64-bit addresses through the page tables.  */
+
+/*
+ * REP OUTSL from a virtual address (the alias at 513 GiB) the kernel
+ * must translate through the guest's tables, then OUTSB from an address
+ * no PML4 entry maps: the kernel cannot read it and says so.
+ */
+GUEST_CODE64(long64_strio,
+	"mov $0xe9, %edx\n"
+	"movabs $0x8040005000, %rsi\n"
+	"mov $2, %ecx\n"
+	"rep outsl\n"
+	"mov %rsi, %rax\n"
+	"shr $30, %rax\n"
+	G_REPORT_EAX
+	"mov %esi, %eax\n"
+	G_REPORT_EAX
+	"movabs $0x10000000000, %rsi\n"	/* 1 TiB: PML4 entry 2, not present */
+	"outsb\n"
+	"hlt\n");
+
+TEST_F(modes, long64_string_io_through_guest_page_tables)
+{
+	uint64_t *pml4, *pdpt2;
+	uint8_t *data, *ram;
+	struct thv_run *run;
+	uint32_t got;
+
+	guest_start_long64(_metadata, &self->vm, long64_strio_start,
+			   long64_strio_end);
+	pml4 = thv_gpa_to_hva(&self->vm, MODES_TABLES_GPA);
+	pdpt2 = thv_gpa_to_hva(&self->vm, MODES_PDPT2_GPA);
+	ram = thv_gpa_to_hva(&self->vm, GUEST_DATA_GPA);
+	ASSERT_NE(NULL, ram);
+	pdpt2[1] = (MODES_TABLES_GPA + 0x2000) | 3;
+	pml4[1] = MODES_PDPT2_GPA | 3;
+	memcpy(ram, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+
+	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_IO);
+	EXPECT_EQ(0xe9, run->io.port);
+	EXPECT_EQ(4, run->io.size);
+	ASSERT_EQ(2, run->io.count) TH_LOG("count %u", run->io.count);
+	data = thv_io_data(&self->vm);
+	EXPECT_EQ(0, memcmp(data, ram, 8)) TH_LOG("the alias was not translated");
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(MODES_ALIAS >> 30, got) TH_LOG("RSI >> 30 = 0x%x", got);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x40005008, got) TH_LOG("ESI = 0x%x", got);
+
+	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_INTERNAL_ERROR);
+	EXPECT_EQ(THV_INTERNAL_STRING_IO, run->internal.suberror);
+	EXPECT_EQ(0x10000000000ULL, run->internal.data[4])
+		TH_LOG("data[4] should name the address: 0x%llx",
+		       (unsigned long long)run->internal.data[4]);
+}
+
+/* ------------------------------------------------------------------ */
 /* MSRs: the guest's own in the kernel, the rest in userspace.         */
 
 /*

@@ -183,7 +183,7 @@ struct thv_sregs {
 #define THV_INTERNAL_UNHANDLED_EXIT	1  /* data: raw reason, info1, info2, rip */
 #define THV_INTERNAL_EMULATION		2  /* MMIO insn thv cannot decode: data[4] GPA,
 					      data[5..6] insn bytes, data[7] count */
-#define THV_INTERNAL_STRING_IO		3  /* INS/OUTS: not emulated yet */
+#define THV_INTERNAL_STRING_IO		3  /* INS/OUTS on memory thv cannot reach */
 #define THV_INTERNAL_NPF_LOOP		4  /* a nested page fault on a mapped page */
 #define THV_INTERNAL_GUEST_PAGING	5  /* unused since the kernel walks guest page tables */
 
@@ -210,7 +210,7 @@ struct thv_run {
 			__u8  direction;	/* THV_EXIT_IO_IN / _OUT */
 			__u8  size;		/* 1, 2 or 4 bytes */
 			__u16 port;
-			__u32 count;		/* repetitions (1 unless REP) */
+			__u32 count;		/* elements: 1, or a chunk of INS/OUTS */
 			__u64 data_offset;
 		} io;
 		/*
