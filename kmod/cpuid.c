@@ -10,7 +10,9 @@
  * "KVMKVMKVM" announces KVM.  We also hide the CPU features thv does not
  * virtualize, so that a guest never tries to use them.
  */
+#include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <asm/processor.h>
 #include "thv.h"
 
@@ -69,14 +71,111 @@ static void thv_cpuid_hypervisor(u32 leaf, u32 *eax, u32 *ebx, u32 *ecx,
 	/* THV_CPUID_FEATURES: no paravirtual features yet, all zero. */
 }
 
-void thv_cpuid(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
-	       u32 *eax, u32 *ebx, u32 *ecx, u32 *edx)
+/*
+ * THV_SET_CPUID: userspace describes the CPU it wants the guest to see,
+ * as QEMU does for KVM with -cpu.  The table is checked whole and then
+ * replaces the old one; the filtering happens when the guest asks.
+ */
+int thv_set_cpuid(struct thv_vcpu *vcpu, const struct thv_cpuid __user *arg)
 {
-	if ((leaf & 0xffffff00) == THV_CPUID_SIGNATURE) {
-		thv_cpuid_hypervisor(leaf, eax, ebx, ecx, edx);
+	struct thv_cpuid *t;
+	u32 i, j, nent;
+
+	if (get_user(nent, &arg->nent))
+		return -EFAULT;
+	if (nent > THV_CPUID_MAX)
+		return -E2BIG;
+	if (!nent) {
+		kfree(vcpu->cpuid);
+		vcpu->cpuid = NULL;
+		return 0;
+	}
+	t = memdup_user(arg, sizeof(*t));
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	t->nent = nent;		/* as read first: no second look */
+	for (i = 0; i < nent; i++) {
+		struct thv_cpuid_entry *e = &t->entries[i];
+
+		if ((e->flags & ~THV_CPUID_FLAG_SIGNIFICANT_INDEX) ||
+		    e->padding)
+			goto bad;
+		if (!(e->flags & THV_CPUID_FLAG_SIGNIFICANT_INDEX))
+			e->index = 0;
+		for (j = 0; j < i; j++)
+			if (t->entries[j].function == e->function &&
+			    t->entries[j].index == e->index)
+				goto bad;
+	}
+	kfree(vcpu->cpuid);
+	vcpu->cpuid = t;
+	return 0;
+bad:
+	kfree(t);
+	return -EINVAL;
+}
+
+static const struct thv_cpuid_entry *thv_cpuid_find(struct thv_vcpu *vcpu,
+						    u32 leaf, u32 subleaf)
+{
+	const struct thv_cpuid *t = vcpu->cpuid;
+	u32 i;
+
+	for (i = 0; t && i < t->nent; i++) {
+		const struct thv_cpuid_entry *e = &t->entries[i];
+
+		if (e->function == leaf &&
+		    (!(e->flags & THV_CPUID_FLAG_SIGNIFICANT_INDEX) ||
+		     e->index == subleaf))
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * A table entry replaces the default, but in the leaves that list
+ * features only the bits thv's default has set may stay: a table cannot
+ * offer the guest what thv does not virtualize.
+ */
+static void thv_cpuid_apply(const struct thv_cpuid_entry *e, u32 leaf,
+			    u32 subleaf, u32 *eax, u32 *ebx, u32 *ecx,
+			    u32 *edx)
+{
+	switch (leaf) {
+	case 0x1:
+		*ecx &= e->ecx;
+		*edx &= e->edx;
+		*eax = e->eax;
+		/* EBX[31:24] is this vCPU's APIC ID: not the table's. */
+		*ebx = (e->ebx & 0x00ffffff) | (*ebx & 0xff000000);
+		*ecx |= C1_ECX_HYPERVISOR;
+		return;
+	case 0x7:
+		if (subleaf == 0) {
+			*eax = e->eax;
+			*ebx &= e->ebx;
+			*ecx &= e->ecx;
+			*edx &= e->edx;
+			return;
+		}
+		break;
+	case 0x80000001:
+		*eax = e->eax;
+		*ebx = e->ebx;
+		*ecx &= e->ecx;
+		*edx &= e->edx;
 		return;
 	}
+	*eax = e->eax;
+	*ebx = e->ebx;
+	*ecx = e->ecx;
+	*edx = e->edx;
+}
 
+/* thv's answer without a table: the real CPU's, with changes. */
+static void thv_cpuid_default(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
+			      u32 *eax, u32 *ebx, u32 *ecx, u32 *edx)
+{
 	/* Start from what the real CPU says... */
 	cpuid_count(leaf, subleaf, eax, ebx, ecx, edx);
 
@@ -98,4 +197,19 @@ void thv_cpuid(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
 		*ecx &= ~C81_ECX_HIDDEN;
 		break;
 	}
+}
+
+void thv_cpuid(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
+	       u32 *eax, u32 *ebx, u32 *ecx, u32 *edx)
+{
+	const struct thv_cpuid_entry *e;
+
+	if ((leaf & 0xffffff00) == THV_CPUID_SIGNATURE) {
+		thv_cpuid_hypervisor(leaf, eax, ebx, ecx, edx);
+		return;
+	}
+	thv_cpuid_default(vcpu, leaf, subleaf, eax, ebx, ecx, edx);
+	e = thv_cpuid_find(vcpu, leaf, subleaf);
+	if (e)
+		thv_cpuid_apply(e, leaf, subleaf, eax, ebx, ecx, edx);
 }

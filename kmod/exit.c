@@ -59,6 +59,20 @@ int thv_internal_error(struct thv_vcpu *vcpu, u32 suberror,
 	return 0;
 }
 
+/*
+ * Deliver an exception the hardware stopped on.  An intercepted #PF has
+ * not written CR2 yet (APM 15.12, SDM 27.1): that is part of delivering
+ * it.
+ */
+static void thv_reinject_exception(struct thv_vcpu *vcpu, u8 vector,
+				   bool has_error_code, u32 error_code,
+				   u64 cr2)
+{
+	if (vector == X86_TRAP_PF)
+		thv_ops->set_cr2(vcpu, cr2);
+	thv_ops->inject_exception(vcpu, vector, has_error_code, error_code);
+}
+
 /* Write size bytes of val into a register the way the CPU would. */
 static void thv_write_reg(struct thv_vcpu *vcpu, int reg, bool high8,
 			  u8 size, u64 val)
@@ -124,6 +138,15 @@ void thv_complete_pending(struct thv_vcpu *vcpu)
 	case THV_PENDING_STRING_IO:
 		/* Moves RIP only when the REP is done. */
 		thv_string_io_complete(vcpu);
+		vcpu->pending = THV_PENDING_NONE;
+		return;
+	case THV_PENDING_EXCEPTION:
+		/* RIP stays: the fault is delivered, or the insn retried. */
+		if (run->exception.reinject)
+			thv_reinject_exception(vcpu, vcpu->pending_exc.vector,
+					       vcpu->pending_exc.has_error_code,
+					       vcpu->pending_exc.error_code,
+					       vcpu->pending_exc.cr2);
 		vcpu->pending = THV_PENDING_NONE;
 		return;
 	case THV_PENDING_MSR:
@@ -353,9 +376,24 @@ static int thv_handle_exception(struct thv_vcpu *vcpu, struct thv_exit *exit)
 						  THV_HC_INSN_VMMCALL;
 		return thv_handle_hypercall(vcpu, exit);
 	}
-	thv_ops->inject_exception(vcpu, exit->exc.vector,
-				  exit->exc.has_error_code,
-				  exit->exc.error_code);
+	if (vcpu->user_exceptions & BIT(exit->exc.vector)) {
+		struct thv_run *run = vcpu->run;
+
+		memset(&run->exception, 0, sizeof(run->exception));
+		run->exit_reason = THV_EXIT_EXCEPTION;
+		run->exception.vector = exit->exc.vector;
+		run->exception.has_error_code = exit->exc.has_error_code;
+		run->exception.error_code = exit->exc.error_code;
+		run->exception.cr2 = exit->exc.cr2;
+		vcpu->pending_exc.vector = exit->exc.vector;
+		vcpu->pending_exc.has_error_code = exit->exc.has_error_code;
+		vcpu->pending_exc.error_code = exit->exc.error_code;
+		vcpu->pending_exc.cr2 = exit->exc.cr2;
+		vcpu->pending = THV_PENDING_EXCEPTION;
+		return 0;
+	}
+	thv_reinject_exception(vcpu, exit->exc.vector, exit->exc.has_error_code,
+			       exit->exc.error_code, exit->exc.cr2);
 	return 1;
 }
 

@@ -86,6 +86,7 @@ enum thv_pending {
 	THV_PENDING_HYPERCALL,	/* run->hypercall.ret into RAX */
 	THV_PENDING_MSR,	/* run->msr: value into EDX:EAX, or #GP */
 	THV_PENDING_STRING_IO,	/* INS/OUTS: registers, memory (strio.c) */
+	THV_PENDING_EXCEPTION,	/* re-inject if userspace says so */
 };
 
 /* One chunk of an INS/OUTS (REP) between exit and completion, strio.c. */
@@ -118,6 +119,15 @@ struct thv_vcpu {
 	bool pending_high8;		/* MMIO read: AH/CH/DH/BH */
 	bool pending_msr_write;		/* MSR: WRMSR (else RDMSR) */
 	struct thv_strio pending_str;	/* INS/OUTS */
+
+	struct thv_cpuid *cpuid;	/* THV_SET_CPUID table, or NULL */
+	u32 user_exceptions;		/* THV_SET_EXCEPTION_INTERCEPTS */
+	struct {			/* THV_PENDING_EXCEPTION */
+		u8 vector;
+		bool has_error_code;
+		u32 error_code;
+		u64 cr2;
+	} pending_exc;
 
 	u64 apic_base;			/* MSRs kept here, msr.c */
 	u64 misc_enable;
@@ -180,6 +190,7 @@ struct thv_exit {
 			u8 vector;
 			bool has_error_code;
 			u32 error_code;
+			u64 cr2;	/* #PF: the faulting address */
 		} exc;
 		struct {
 			u32 reason;	/* THV_FAIL_* */
@@ -235,6 +246,10 @@ struct thv_backend_ops {
 	 * CSTAR, SYSCALL_MASK, FS/GS/KERNEL_GS_BASE, SYSENTER_CS/ESP/EIP,
 	 * PAT (msr.c has checked the value).  0 or -errno.
 	 */
+	/* Extra exception vectors to intercept (bit n = vector n). */
+	void (*set_exception_intercepts)(struct thv_vcpu *vcpu, u32 vectors);
+	/* The guest's CR2, for re-injecting a #PF. */
+	void (*set_cr2)(struct thv_vcpu *vcpu, u64 cr2);
 	int (*get_msr)(struct thv_vcpu *vcpu, u32 msr, u64 *val);
 	int (*set_msr)(struct thv_vcpu *vcpu, u32 msr, u64 val);
 
@@ -309,6 +324,7 @@ int thv_decode_mov(struct thv_vcpu *vcpu, const u8 *insn, size_t n,
 		   struct thv_mov *mov);
 
 /* cpuid.c */
+int thv_set_cpuid(struct thv_vcpu *vcpu, const struct thv_cpuid __user *arg);
 void thv_cpuid(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
 	       u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);
 

@@ -115,6 +115,7 @@ static void thv_set_regs(struct thv_vcpu *vcpu, const struct thv_regs *r)
 static long thv_vcpu_ioctl_locked(struct thv_vcpu *vcpu, unsigned int cmd,
 				  void __user *argp)
 {
+	struct thv_exception_intercepts exc;
 	struct thv_regs regs;
 	struct thv_sregs sregs;
 	int ret;
@@ -143,6 +144,16 @@ static long thv_vcpu_ioctl_locked(struct thv_vcpu *vcpu, unsigned int cmd,
 			vcpu->shutdown = false;
 		}
 		return ret;
+	case THV_SET_CPUID:
+		return thv_set_cpuid(vcpu, argp);
+	case THV_SET_EXCEPTION_INTERCEPTS:
+		if (copy_from_user(&exc, argp, sizeof(exc)))
+			return -EFAULT;
+		if (exc.padding || (exc.vectors & ~THV_EXCEPTIONS_ALLOWED))
+			return -EINVAL;
+		vcpu->user_exceptions = exc.vectors;
+		thv_ops->set_exception_intercepts(vcpu, exc.vectors);
+		return 0;
 	default:
 		return -ENOTTY;
 	}
@@ -191,6 +202,7 @@ static void thv_vcpu_free(struct thv_vcpu *vcpu)
 {
 	thv_ops->vcpu_free(vcpu);
 	thv_guest_fpu_free(vcpu);
+	kfree(vcpu->cpuid);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 }
@@ -272,6 +284,7 @@ undo_vendor:
 	thv_ops->vcpu_free(vcpu);
 undo_fpu_alloc:
 	thv_guest_fpu_free(vcpu);
+	kfree(vcpu->cpuid);
 undo_run_alloc:
 	free_page((unsigned long)vcpu->run);
 undo_vcpu_alloc:

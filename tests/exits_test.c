@@ -1021,4 +1021,125 @@ TEST_F(exits, flat32_guest)
 	guest_expect_hlt(_metadata, &self->vm);
 }
 
+/* ------------------------------------------------------------------ */
+/* THV_SET_CPUID: the CPU the guest believes in, filtered by thv.       */
+
+GUEST_CODE16(cpuid_table,
+	"xor %eax, %eax\n"
+	"cpuid\n"
+	"mov %ebx, %eax\n"
+	G_REPORT_EAX
+	"mov %edx, %eax\n"
+	G_REPORT_EAX
+	"mov %ecx, %eax\n"
+	G_REPORT_EAX
+	"mov $1, %eax\n"
+	"cpuid\n"
+	G_REPORT_EAX
+	"mov %ecx, %eax\n"
+	G_REPORT_EAX
+	"mov %edx, %eax\n"
+	G_REPORT_EAX
+	"mov $0x40000000, %eax\n"
+	"cpuid\n"
+	"mov %ebx, %eax\n"
+	G_REPORT_EAX
+	"hlt\n");
+
+struct cpuid_seen {
+	uint32_t vendor[3], eax1, ecx1, edx1, sig;
+};
+
+static void cpuid_table_run(struct __test_metadata *_metadata,
+			    struct thv_vm *vm, struct cpuid_seen *c)
+{
+	guest_start_real(_metadata, vm, cpuid_table_start, cpuid_table_end);
+	c->vendor[0] = guest_report(_metadata, vm);
+	c->vendor[1] = guest_report(_metadata, vm);
+	c->vendor[2] = guest_report(_metadata, vm);
+	c->eax1 = guest_report(_metadata, vm);
+	c->ecx1 = guest_report(_metadata, vm);
+	c->edx1 = guest_report(_metadata, vm);
+	c->sig = guest_report(_metadata, vm);
+	guest_expect_hlt(_metadata, vm);
+}
+
+static void cpuid_entry(struct thv_cpuid_entry *e, uint32_t fn, uint32_t a,
+			uint32_t b, uint32_t c, uint32_t d)
+{
+	memset(e, 0, sizeof(*e));
+	e->function = fn;
+	e->eax = a;
+	e->ebx = b;
+	e->ecx = c;
+	e->edx = d;
+}
+
+TEST_F(exits, cpuid_table)
+{
+	struct cpuid_seen def, got;
+	struct thv_cpuid t;
+	uint32_t v[3];
+	int ret;
+
+	cpuid_table_run(_metadata, &self->vm, &def);
+
+	memset(&t, 0, sizeof(t));
+	memcpy(v, "ThvTestCPU!!", 12);
+	t.nent = 3;
+	/* Leaf 0: vendor in EBX, EDX, ECX. */
+	cpuid_entry(&t.entries[0], 0, 0xd, v[0], v[2], v[1]);
+	/* Leaf 1: no features asked for, hypervisor bit clear, all EDX. */
+	cpuid_entry(&t.entries[1], 1, 0x000306c3, 0x00010800, 0, ~0u);
+	/* thv's own signature leaf cannot be replaced. */
+	cpuid_entry(&t.entries[2], 0x40000000, 0, 0x11111111, 0, 0);
+	ret = thv_vcpu_set_cpuid(&self->vm, &t);
+	ASSERT_EQ(0, ret) TH_LOG("THV_SET_CPUID: %s", strerror(-ret));
+
+	cpuid_table_run(_metadata, &self->vm, &got);
+	EXPECT_EQ(0, memcmp(got.vendor, "ThvTestCPU!!", 12))
+		TH_LOG("vendor %.12s", (char *)got.vendor);
+	EXPECT_EQ(0x000306c3, got.eax1) TH_LOG("leaf 1 EAX 0x%x", got.eax1);
+	EXPECT_EQ(0x80000000, got.ecx1)
+		TH_LOG("leaf 1 ECX: only the hypervisor bit may stay, got 0x%x",
+		       got.ecx1);
+	EXPECT_EQ(def.edx1, got.edx1)
+		TH_LOG("leaf 1 EDX: all ones asked, thv's 0x%x expected, got 0x%x",
+		       def.edx1, got.edx1);
+	EXPECT_EQ(def.sig, got.sig) TH_LOG("the signature leaf changed: 0x%x",
+					   got.sig);
+
+	/* nent = 0: back to thv's defaults. */
+	t.nent = 0;
+	ASSERT_EQ(0, thv_vcpu_set_cpuid(&self->vm, &t));
+	cpuid_table_run(_metadata, &self->vm, &got);
+	EXPECT_EQ(0, memcmp(got.vendor, def.vendor, 12));
+	EXPECT_EQ(def.ecx1, got.ecx1);
+}
+
+TEST_F(exits, cpuid_table_bad)
+{
+	struct thv_cpuid t;
+
+	memset(&t, 0, sizeof(t));
+	t.nent = THV_CPUID_MAX + 1;
+	EXPECT_EQ(-E2BIG, thv_vcpu_set_cpuid(&self->vm, &t));
+	t.nent = 2;
+	cpuid_entry(&t.entries[0], 1, 0, 0, 0, 0);
+	cpuid_entry(&t.entries[1], 1, 0, 0, 0, 0);
+	EXPECT_EQ(-EINVAL, thv_vcpu_set_cpuid(&self->vm, &t))
+		TH_LOG("the same leaf twice");
+	t.entries[1].function = 2;
+	t.entries[1].flags = 2;
+	EXPECT_EQ(-EINVAL, thv_vcpu_set_cpuid(&self->vm, &t))
+		TH_LOG("unknown flags");
+	t.entries[1].flags = 0;
+	t.entries[1].padding = 1;
+	EXPECT_EQ(-EINVAL, thv_vcpu_set_cpuid(&self->vm, &t))
+		TH_LOG("non-zero padding");
+	t.entries[1].padding = 0;
+	EXPECT_EQ(0, thv_vcpu_set_cpuid(&self->vm, &t));
+	EXPECT_EQ(-EFAULT, ioctl(self->vm.vcpu_fd, THV_SET_CPUID, 8UL) ? -errno : 0);
+}
+
 TEST_HARNESS_MAIN

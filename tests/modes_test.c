@@ -327,18 +327,25 @@ TEST_F(modes, long64_string_io_through_guest_page_tables)
  * as THV_EXIT_MSR; the read gets our value, the write our "error",
  * which must arrive as #GP (vector 13, error code 0) at a handler.
  */
+/*
+ * A 64-bit interrupt gate (SDM Vol. 3A 6.14.1: present, DPL 0, type 0xe)
+ * for vector v at handler, in the IDT at idt.
+ */
+#define G_IDT_GATE(idt, v, handler)					\
+	"lea " #handler "(%rip), %rax\n"				\
+	"lea " #idt " + " #v " * 16(%rip), %rdi\n"			\
+	"mov %ax, (%rdi)\n"						\
+	"movw $0x8, 2(%rdi)\n"						\
+	"movw $0x8e00, 4(%rdi)\n"					\
+	"shr $16, %rax\n"						\
+	"mov %ax, 6(%rdi)\n"						\
+	"shr $16, %rax\n"						\
+	"mov %eax, 8(%rdi)\n"
+
 GUEST_SYMBOL(msr_gp_handler);
 GUEST_CODE64(long64_msr,
-	/* An IDT with one gate, #GP (64-bit gate: SDM Vol. 3A 6.14.1). */
-	"lea msr_gp_handler(%rip), %rax\n"
-	"lea msr_idt + 13 * 16(%rip), %rdi\n"
-	"mov %ax, (%rdi)\n"
-	"movw $0x8, 2(%rdi)\n"
-	"movw $0x8e00, 4(%rdi)\n"		/* present, DPL 0, interrupt gate */
-	"shr $16, %rax\n"
-	"mov %ax, 6(%rdi)\n"
-	"shr $16, %rax\n"
-	"mov %eax, 8(%rdi)\n"
+	/* An IDT with one gate, #GP. */
+	G_IDT_GATE(msr_idt, 13, msr_gp_handler)
 	"lea msr_idt(%rip), %rax\n"
 	"mov %rax, msr_idtr + 2(%rip)\n"
 	"lidt msr_idtr(%rip)\n"
@@ -409,6 +416,124 @@ TEST_F(modes, long64_msr_kernel_and_userspace)
 	got = guest_report(_metadata, &self->vm);
 	EXPECT_EQ(0x6b, got) TH_LOG("the #GP handler did not run (0x%x)", got);
 	guest_expect_hlt(_metadata, &self->vm);
+}
+
+/* ------------------------------------------------------------------ */
+/* Exceptions userspace intercepts: see, fix and retry, or re-inject.  */
+
+GUEST_SYMBOL(exc_pf_load);
+GUEST_SYMBOL(exc_div);
+GUEST_CODE64(long64_exc,
+	G_IDT_GATE(exc_idt, 0, exc_de_handler)
+	G_IDT_GATE(exc_idt, 14, exc_pf_handler)
+	"lea exc_idt(%rip), %rax\n"
+	"mov %rax, exc_idtr + 2(%rip)\n"
+	"lidt exc_idtr(%rip)\n"
+	/* 1: a #PF the host fixes by mapping the page: the load is retried */
+	"movabs $0x8040005000, %rbx\n"
+	GUEST_LABEL(exc_pf_load)
+	"mov (%rbx), %eax\n"
+	G_REPORT_EAX
+	/* 2: a #DE the host re-injects: our handler runs */
+	"xor %ecx, %ecx\n"
+	GUEST_LABEL(exc_div)
+	"div %ecx\n"
+	"hlt\n"				/* not reached */
+	"exc_de_handler:\n"
+	"mov $0xde, %eax\n"
+	G_REPORT_EAX
+	/* 3: a #PF the host re-injects: CR2 must name the address */
+	"movabs $0x10000000123, %rbx\n"
+	"mov (%rbx), %eax\n"
+	"hlt\n"				/* not reached */
+	"exc_pf_handler:\n"
+	"pop %rax\n"			/* error code */
+	G_REPORT_EAX
+	"mov %cr2, %rax\n"
+	G_REPORT_EAX
+	"shr $32, %rax\n"
+	G_REPORT_EAX
+	"hlt\n"
+	".p2align 4\n"
+	"exc_idt: .fill 15 * 16, 1, 0\n"
+	"exc_idtr: .word 15 * 16 - 1\n"
+	".quad 0\n");
+
+static void set_exc_intercepts(struct __test_metadata *_metadata,
+			       struct thv_vm *vm, uint32_t vectors, int want)
+{
+	struct thv_exception_intercepts x = { .vectors = vectors };
+	int ret = ioctl(vm->vcpu_fd, THV_SET_EXCEPTION_INTERCEPTS, &x);
+
+	ASSERT_EQ(want, ret ? -errno : 0)
+		TH_LOG("THV_SET_EXCEPTION_INTERCEPTS 0x%x: %s", vectors,
+		       strerror(errno));
+}
+
+TEST_F(modes, long64_exception_intercepts)
+{
+	uint64_t *pml4, *pdpt2;
+	uint32_t *ram, got;
+	struct thv_run *run;
+
+	guest_start_long64(_metadata, &self->vm, long64_exc_start,
+			   long64_exc_end);
+	ram = thv_gpa_to_hva(&self->vm, GUEST_DATA_GPA);
+	*ram = 0x0badc0de;
+	set_exc_intercepts(_metadata, &self->vm,
+			   (1u << 0) | (1u << 14), 0);
+
+	/* 1: not present: PML4[1] is empty until we fill it. */
+	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_EXCEPTION);
+	EXPECT_EQ(14, run->exception.vector);
+	EXPECT_EQ(1, run->exception.has_error_code);
+	EXPECT_EQ(0, run->exception.error_code)
+		TH_LOG("#PF error code 0x%x (want 0: not present, read, CPL 0)",
+		       run->exception.error_code);
+	EXPECT_EQ(0x8040005000ULL, run->exception.cr2)
+		TH_LOG("cr2 0x%llx", (unsigned long long)run->exception.cr2);
+	EXPECT_EQ(guest_rip(long64_exc, exc_pf_load), run->exit_rip);
+	pml4 = thv_gpa_to_hva(&self->vm, MODES_TABLES_GPA);
+	pdpt2 = thv_gpa_to_hva(&self->vm, MODES_PDPT2_GPA);
+	pdpt2[1] = (MODES_TABLES_GPA + 0x2000) | 3;
+	pml4[1] = MODES_PDPT2_GPA | 3;
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x0badc0de, got) TH_LOG("the retried load read 0x%x", got);
+
+	/* 2: #DE, no error code, re-injected into the guest's handler. */
+	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_EXCEPTION);
+	EXPECT_EQ(0, run->exception.vector);
+	EXPECT_EQ(0, run->exception.has_error_code);
+	EXPECT_EQ(guest_rip(long64_exc, exc_div), run->exit_rip);
+	run->exception.reinject = 1;
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0xde, got) TH_LOG("the #DE handler did not run (0x%x)", got);
+
+	/* 3: #PF re-injected: the guest's handler sees error code and CR2. */
+	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_EXCEPTION);
+	EXPECT_EQ(14, run->exception.vector);
+	EXPECT_EQ(0x10000000123ULL, run->exception.cr2);
+	run->exception.reinject = 1;
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0, got) TH_LOG("error code in the guest: 0x%x", got);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x00000123, got) TH_LOG("CR2[31:0] in the guest: 0x%x", got);
+	got = guest_report(_metadata, &self->vm);
+	EXPECT_EQ(0x100, got) TH_LOG("CR2[63:32] in the guest: 0x%x", got);
+	guest_expect_hlt(_metadata, &self->vm);
+}
+
+TEST_F(modes, exception_intercepts_refused)
+{
+	struct thv_exception_intercepts x = { .vectors = 1u << 13,
+					      .padding = 1 };
+
+	set_exc_intercepts(_metadata, &self->vm, 1u << 2, -EINVAL);	/* NMI */
+	set_exc_intercepts(_metadata, &self->vm, 1u << 18, -EINVAL);	/* #MC */
+	set_exc_intercepts(_metadata, &self->vm, 1u << 1, -EINVAL);	/* #DB */
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu_fd, THV_SET_EXCEPTION_INTERCEPTS, &x));
+	EXPECT_EQ(EINVAL, errno);
+	set_exc_intercepts(_metadata, &self->vm, 0, 0);
 }
 
 /* ------------------------------------------------------------------ */

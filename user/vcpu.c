@@ -297,6 +297,13 @@ static void vcpu__dispatch(struct thv_runner *r)
 	case THV_EXIT_MSR:
 		vcpu__handle_msr(r);
 		break;
+	case THV_EXIT_EXCEPTION:
+		/* The runner intercepts no exceptions: deliver it. */
+		snprintf(detail, sizeof(detail), "vector %u, re-injected",
+			 run->exception.vector);
+		vcpu__trace(r, "EXCEPTION", detail);
+		run->exception.reinject = 1;
+		break;
 	default:
 		snprintf(detail, sizeof(detail), "reason %u", run->exit_reason);
 		vcpu__trace(r, "UNKNOWN", detail);

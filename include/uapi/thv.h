@@ -104,6 +104,50 @@ struct thv_memory_region {
 #define THV_SET_REGS		_IOW(THVIO, 0x22, struct thv_regs)
 #define THV_GET_SREGS		_IOR(THVIO, 0x23, struct thv_sregs)
 #define THV_SET_SREGS		_IOW(THVIO, 0x24, struct thv_sregs)
+/*
+ * Set the guest's CPUID table (replaces any earlier one; nent = 0 clears
+ * it).  Each entry answers CPUID(function[, index]) instead of thv's
+ * default, filtered: feature bits thv does not support (leaves 1, 7.0,
+ * 0x80000001) stay clear, leaf 1 keeps the hypervisor bit and the APIC
+ * ID of this vCPU, and leaves 0x40000000-0x400000ff (thv's signature)
+ * are not replaceable: such entries are ignored.  Leaves without an
+ * entry keep thv's default.  Errors: E2BIG (nent > THV_CPUID_MAX), EINVAL
+ * (unknown flags, non-zero padding, the same leaf twice).
+ */
+#define THV_SET_CPUID		_IOW(THVIO, 0x25, struct thv_cpuid)
+
+/*
+ * Which guest exceptions (bit n = vector n) end RUN with
+ * THV_EXIT_EXCEPTION instead of being delivered to the guest.  Vectors
+ * 1 (#DB), 2 (NMI), 3 (#BP), 4 (#OF) and 18 (#MC) cannot be chosen yet
+ * (EINVAL): thv uses #DB itself, NMI and #MC belong to the host, and
+ * the trap-like #BP/#OF need more care to re-inject.
+ */
+#define THV_SET_EXCEPTION_INTERCEPTS _IOW(THVIO, 0x26, struct thv_exception_intercepts)
+#define THV_EXCEPTIONS_ALLOWED	(~((1u << 1) | (1u << 2) | (1u << 3) | \
+				   (1u << 4) | (1u << 18)))
+
+struct thv_exception_intercepts {
+	__u32 vectors;
+	__u32 padding;
+};
+
+#define THV_CPUID_MAX		64
+#define THV_CPUID_FLAG_SIGNIFICANT_INDEX	1  /* match index too */
+
+struct thv_cpuid_entry {
+	__u32 function;		/* EAX in */
+	__u32 index;		/* ECX in, if SIGNIFICANT_INDEX */
+	__u32 flags;
+	__u32 eax, ebx, ecx, edx;
+	__u32 padding;
+};
+
+struct thv_cpuid {
+	__u32 nent;
+	__u32 padding;
+	struct thv_cpuid_entry entries[THV_CPUID_MAX];
+};
 
 /* General-purpose registers (same order as struct kvm_regs). */
 struct thv_regs {
@@ -158,7 +202,8 @@ struct thv_sregs {
 #define THV_EXIT_INTERNAL_ERROR	7  /* an exit thv does not handle */
 #define THV_EXIT_INTR		8  /* a signal is pending (RUN returned -EINTR) */
 #define THV_EXIT_MSR		9  /* RDMSR/WRMSR of an MSR thv.ko leaves to userspace */
-#define THV_EXIT_MAX		10
+#define THV_EXIT_EXCEPTION	10 /* a guest exception userspace intercepts */
+#define THV_EXIT_MAX		11
 
 #define THV_EXIT_IO_IN		0  /* thv_run.io.direction */
 #define THV_EXIT_IO_OUT		1
@@ -256,6 +301,23 @@ struct thv_run {
 			__u8  padding[2];
 			__u64 data;		/* EDX:EAX */
 		} msr;
+		/*
+		 * THV_EXIT_EXCEPTION: the guest raised vector, which
+		 * THV_SET_EXCEPTION_INTERCEPTS asked for.  It has not been
+		 * delivered; RIP is at the faulting instruction.  cr2 is the
+		 * faulting address of a #PF (the guest's CR2 is not changed).
+		 * Userspace sets reinject = 1 to deliver it on the next RUN
+		 * (CR2 included); otherwise the guest goes on at RIP, which
+		 * userspace may have changed.
+		 */
+		struct {
+			__u8  vector;
+			__u8  has_error_code;
+			__u8  reinject;		/* set by userspace */
+			__u8  padding;
+			__u32 error_code;
+			__u64 cr2;
+		} exception;
 		/* THV_EXIT_INTERNAL_ERROR */
 		struct {
 			__u32 suberror;		/* THV_INTERNAL_* */

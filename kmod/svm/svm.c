@@ -66,6 +66,15 @@ struct svm_cpu {
 	u32 max_asid;
 };
 
+#define SVM_EXC_ERROR_CODES	(BIT(X86_TRAP_DF) | BIT(X86_TRAP_TS) | \
+				 BIT(X86_TRAP_NP) | BIT(X86_TRAP_SS) | \
+				 BIT(X86_TRAP_GP) | BIT(X86_TRAP_PF) | \
+				 BIT(X86_TRAP_AC) | BIT(X86_TRAP_CP) | \
+				 BIT(29) | BIT(30))
+/* thv's own exception intercepts, see svm_init_vmcb(). */
+#define SVM_EXC_INTERCEPTS	(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | \
+				 BIT(X86_TRAP_UD))
+
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	u64 vmcb_pa;
@@ -237,8 +246,7 @@ static void svm_init_vmcb(struct thv_vcpu *vcpu, struct vmcb *vmcb)
 	 * #DB and #AC: a guest could otherwise make the CPU loop on them
 	 * without ever exiting.  #UD: to see VMCALL, Intel's hypercall.
 	 */
-	c->intercept_exceptions = BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) |
-				  BIT(X86_TRAP_UD);
+	c->intercept_exceptions = SVM_EXC_INTERCEPTS;
 	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI |
 			     SVM_INTERCEPT_SMI | SVM_INTERCEPT_INIT |
 			     SVM_INTERCEPT_CPUID | SVM_INTERCEPT_INVD |
@@ -403,8 +411,12 @@ static void svm_decode_exception(struct svm_vcpu *svm, struct thv_exit *exit)
 
 	exit->kind = THV_X_EXCEPTION;
 	exit->exc.vector = vector;
-	exit->exc.has_error_code = vector == X86_TRAP_AC;
+	/* The vectors that push an error code (APM Vol. 2 8.4). */
+	exit->exc.has_error_code = SVM_EXC_ERROR_CODES & BIT(vector);
 	exit->exc.error_code = exit->info1;
+	/* #PF: EXITINFO2 is the faulting address (APM 15.12.15). */
+	if (vector == X86_TRAP_PF)
+		exit->exc.cr2 = exit->info2;
 }
 
 /* SVM instructions, MONITOR/MWAIT, XSETBV, MOV DR: #UD in the guest. */
@@ -802,6 +814,20 @@ static int svm_set_msr(struct thv_vcpu *vcpu, u32 msr, u64 val)
 	return 0;
 }
 
+static void svm_set_exception_intercepts(struct thv_vcpu *vcpu, u32 vectors)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+
+	svm->vmcb->control.intercept_exceptions = SVM_EXC_INTERCEPTS | vectors;
+}
+
+static void svm_set_cr2(struct thv_vcpu *vcpu, u64 cr2)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+
+	svm->vmcb->save.cr2 = cr2;
+}
+
 static int svm_get_cpl(struct thv_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = vcpu->arch;
@@ -858,6 +884,8 @@ const struct thv_backend_ops thv_svm_ops = {
 	.get_sregs		= svm_get_sregs,
 	.set_sregs		= svm_set_sregs,
 	.get_efer		= svm_get_efer,
+	.set_exception_intercepts = svm_set_exception_intercepts,
+	.set_cr2		= svm_set_cr2,
 	.get_msr		= svm_get_msr,
 	.set_msr		= svm_set_msr,
 	.set_efer		= svm_set_efer,

@@ -761,8 +761,7 @@ static void vmx_init_vmcs(struct vmx_vcpu *vmx)
 	 * #DB and #AC: a guest could otherwise make the CPU loop on them
 	 * without ever exiting.  #UD: to see VMMCALL, AMD's hypercall.
 	 */
-	vmcs_write32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) |
-				       BIT(X86_TRAP_UD));
+	vmcs_write32(EXCEPTION_BITMAP, VMX_EXC_INTERCEPTS);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
@@ -940,6 +939,9 @@ static void vmx_decode_exception(struct vmx_vcpu *vmx, struct thv_exit *exit)
 	exit->exc.has_error_code = info & INTR_HAS_ERROR;
 	if (exit->exc.has_error_code)
 		exit->exc.error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
+	/* #PF: the exit qualification is the faulting address (28.2.1). */
+	if (exit->exc.vector == X86_TRAP_PF)
+		exit->exc.cr2 = vmcs_readl(EXIT_QUALIFICATION);
 }
 
 static void vmx_decode_shutdown(struct vmx_vcpu *vmx, struct thv_exit *exit)
@@ -1618,6 +1620,25 @@ static int vmx_set_msr(struct thv_vcpu *vcpu, u32 msr, u64 val)
 	return ret;
 }
 
+static void vmx_set_exception_intercepts(struct thv_vcpu *vcpu, u32 vectors)
+{
+	struct vmx_vcpu *vmx = vcpu->arch;
+
+	if (vmx_with_vmcs(vmx))
+		return;
+	/* With the #PF bit, PFEC mask = match = 0: every #PF (25.6.3). */
+	vmcs_write32(EXCEPTION_BITMAP, VMX_EXC_INTERCEPTS | vectors);
+	vmx_put();
+}
+
+/* CR2 is not in the VMCS: vmx_run() loads this value by hand. */
+static void vmx_set_cr2(struct thv_vcpu *vcpu, u64 cr2)
+{
+	struct vmx_vcpu *vmx = vcpu->arch;
+
+	vmx->guest_cr2 = cr2;
+}
+
 /* SDM 25.4.1: CPL is SS.DPL (real mode: 0). */
 static int vmx_get_cpl(struct thv_vcpu *vcpu)
 {
@@ -1684,6 +1705,8 @@ const struct thv_backend_ops thv_vmx_ops = {
 	.get_sregs		= vmx_get_sregs,
 	.set_sregs		= vmx_set_sregs,
 	.get_efer		= vmx_get_efer,
+	.set_exception_intercepts = vmx_set_exception_intercepts,
+	.set_cr2		= vmx_set_cr2,
 	.get_msr		= vmx_get_msr,
 	.set_msr		= vmx_set_msr,
 	.set_efer		= vmx_set_efer,

@@ -136,6 +136,14 @@ struct vmx_cpu {
 	bool on;			/* VMXON done */
 };
 
+/*
+ * thv's own exception intercepts: #DB and #AC (a guest could otherwise
+ * make the CPU loop on them without ever exiting), #UD (to see VMMCALL,
+ * AMD's hypercall).
+ */
+#define VMX_EXC_INTERCEPTS	(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | \
+				 BIT(X86_TRAP_UD))
+
 /* The SYSCALL MSRs swapped around VM entry (vmx.c, vmx_syscall_msrs). */
 #define VMX_NR_SYSCALL_MSRS	3
 

@@ -389,6 +389,13 @@ int thv_ucall_get(struct thv_vm *vm, struct thv_ucall *uc)
 	return 0;
 }
 
+int thv_vcpu_set_cpuid(struct thv_vm *vm, const struct thv_cpuid *cpuid)
+{
+	int ret = thv_ioctl(vm->vcpu_fd, THV_SET_CPUID, (unsigned long)cpuid);
+
+	return ret < 0 ? ret : 0;
+}
+
 int thv_vcpu_run(struct thv_vm *vm)
 {
 	int ret = thv_ioctl(vm->vcpu_fd, THV_RUN, 0);
@@ -442,6 +449,7 @@ const char *thv_exit_name(uint32_t exit_reason)
 		[THV_EXIT_INTERNAL_ERROR]	= "INTERNAL_ERROR",
 		[THV_EXIT_INTR]			= "INTR",
 		[THV_EXIT_MSR]			= "MSR",
+		[THV_EXIT_EXCEPTION]		= "EXCEPTION",
 	};
 
 	if (exit_reason >= THV_EXIT_MAX || !names[exit_reason])

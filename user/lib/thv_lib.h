@@ -78,6 +78,9 @@ int thv_vcpu_set_long64(struct thv_vm *vm, uint64_t entry, uint64_t stack,
 struct thv_ucall;
 int thv_ucall_get(struct thv_vm *vm, struct thv_ucall *uc);
 
+/* THV_SET_CPUID: the guest's CPUID table (see include/uapi/thv.h). */
+int thv_vcpu_set_cpuid(struct thv_vm *vm, const struct thv_cpuid *cpuid);
+
 /* One THV_RUN.  Returns 0 or -errno (-EINTR on a signal). */
 int thv_vcpu_run(struct thv_vm *vm);
 
