@@ -175,9 +175,12 @@ TEST_F_TIMEOUT(survival, vcpu_moves_between_cpus, 300)
 			bad = 1;
 			break;
 		}
-		/* Moves of our own too, in case the scheduler is slow. */
-		if (i % 100 == 0)
-			pin_to_cpu((i / 100) % f.ncpus);
+		/*
+		 * Moves of our own too, in case the scheduler is slow:
+		 * always to another CPU than this one, so each is a move.
+		 */
+		if (i % 100 == 0 && cpu >= 0)
+			pin_to_cpu((cpu + 1) % f.ncpus);
 	}
 	f.stop = 1;
 	pthread_join(th, NULL);
