@@ -220,11 +220,27 @@ static int thv_handle_mmio(struct thv_vcpu *vcpu, struct thv_exit *exit)
 			n = 0;
 	}
 
-	if (exit->npf.fetch || thv_decode_mov(vcpu, insn, n, &mov) ||
-	    mov.write != exit->npf.write) {
+	if (!exit->npf.fetch && n && thv_decode_mov(vcpu, insn, n, &mov)) {
 		/*
-		 * data[4] the address, data[5..6] the instruction bytes
-		 * (little endian), data[7] how many bytes were fetched.
+		 * Not a MOV form we know (e.g. OR, XCHG, STOS): hand the
+		 * whole instruction to userspace, which has a complete
+		 * decoder (capstone) and the device.  RIP stays on it.
+		 */
+		memset(&run->mmio, 0, sizeof(run->mmio));
+		run->exit_reason = THV_EXIT_MMIO;
+		run->mmio.phys_addr = exit->npf.gpa;
+		run->mmio.is_write = exit->npf.write;
+		run->mmio.user_decode = 1;
+		run->mmio.insn_len = n;
+		memcpy(run->mmio.insn, insn, n);
+		return 0;
+	}
+	if (exit->npf.fetch || !n || mov.write != exit->npf.write) {
+		/*
+		 * Code in MMIO, bytes we could not fetch, or a decode that
+		 * contradicts the hardware: data[4] the address, data[5..6]
+		 * the instruction bytes (little endian), data[7] how many
+		 * bytes were fetched.
 		 */
 		thv_internal_error(vcpu, THV_INTERNAL_EMULATION, exit);
 		run->internal.data[4] = exit->npf.gpa;

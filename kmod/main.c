@@ -29,6 +29,10 @@ static_assert(sizeof(struct thv_sregs) == 304);
 static_assert(offsetof(struct thv_run, exit_reason) == 8);
 static_assert(offsetof(struct thv_run, io) == 72);
 static_assert(sizeof(struct thv_run) == 328);
+static_assert(offsetof(struct thv_run, ready_for_interrupt_injection) == 56);
+static_assert(offsetof(struct thv_run, mmio.user_decode) == 72 + 37);
+static_assert(sizeof(struct thv_interrupt) == 8);
+static_assert(sizeof(struct thv_exception) == 24);
 static_assert(sizeof(struct thv_run) <= THV_RUN_IO_DATA_OFFSET);
 static_assert(THV_RUN_IO_DATA_OFFSET + THV_RUN_IO_DATA_MAX <= THV_RUN_SIZE);
 

@@ -801,33 +801,67 @@ GUEST_CODE16(bad_mmio,
 	"incw 0xc000\n"			/* ff /0: read-modify-write, no MOV */
 	"hlt\n");
 
+/*
+ * An MMIO instruction the kernel does not decode (INC m16) goes to
+ * userspace whole: the bytes, the address, the direction, RIP unmoved.
+ */
+TEST_F(exits, mmio_user_decode)
+{
+	struct thv_regs regs;
+	struct thv_run *run;
+
+	guest_start_real(_metadata, &self->vm, bad_mmio_start, bad_mmio_end);
+
+	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_MMIO);
+	EXPECT_EQ(1, run->mmio.user_decode)
+		TH_LOG("expected user_decode for INC m16");
+	EXPECT_EQ(0xc000, run->mmio.phys_addr)
+		TH_LOG("expected the MMIO address 0xc000, got 0x%llx",
+		       (unsigned long long)run->mmio.phys_addr);
+	EXPECT_EQ(0, run->mmio.len);
+	EXPECT_EQ(guest_rip(bad_mmio, incw_insn), run->exit_rip)
+		TH_LOG("expected exit_rip at the INC 0x%llx, got 0x%llx",
+		       (unsigned long long)guest_rip(bad_mmio, incw_insn),
+		       (unsigned long long)run->exit_rip);
+	ASSERT_GE(run->mmio.insn_len, 4)
+		TH_LOG("expected at least the 4 bytes of incw, got %u",
+		       run->mmio.insn_len);
+	/* incw 0xc000 in 16-bit code: ff 06 00 c0 */
+	EXPECT_EQ(0xff, run->mmio.insn[0]);
+	EXPECT_EQ(0x06, run->mmio.insn[1]);
+	EXPECT_EQ(0x00, run->mmio.insn[2]);
+	EXPECT_EQ(0xc0, run->mmio.insn[3]);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu_fd, THV_GET_REGS, &regs));
+	EXPECT_EQ(guest_rip(bad_mmio, incw_insn), regs.rip)
+		TH_LOG("RIP moved to 0x%llx", (unsigned long long)regs.rip);
+
+	/* Not emulated: the guest faults on it again, and nothing else. */
+	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_MMIO);
+	EXPECT_EQ(1, run->mmio.user_decode);
+	EXPECT_EQ(guest_rip(bad_mmio, incw_insn), run->exit_rip);
+}
+
+GUEST_CODE16(exec_mmio,
+	"ljmp $0, $0xc000\n");		/* code at 0xc000: no slot there */
+
+/* Code fetched from MMIO cannot be emulated: INTERNAL_ERROR EMULATION. */
 TEST_F(exits, internal_error_emulation)
 {
 	struct thv_run *run;
 
-	guest_start_real(_metadata, &self->vm, bad_mmio_start, bad_mmio_end);
+	guest_start_real(_metadata, &self->vm, exec_mmio_start, exec_mmio_end);
 
 	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_INTERNAL_ERROR);
 	EXPECT_EQ(THV_INTERNAL_EMULATION, run->internal.suberror)
 		TH_LOG("expected suberror EMULATION (%d), got %u",
 		       THV_INTERNAL_EMULATION, run->internal.suberror);
-	EXPECT_EQ(guest_rip(bad_mmio, incw_insn), run->exit_rip)
-		TH_LOG("expected exit_rip at the INC 0x%llx, got 0x%llx",
-		       (unsigned long long)guest_rip(bad_mmio, incw_insn),
-		       (unsigned long long)run->exit_rip);
-
-	/* data[4] the address, data[5..6] the bytes, data[7] their count */
 	ASSERT_EQ(8, run->internal.ndata);
 	EXPECT_EQ(0xc000, run->internal.data[4])
 		TH_LOG("expected the MMIO address 0xc000 in data[4], got 0x%llx",
 		       (unsigned long long)run->internal.data[4]);
-	EXPECT_GE(run->internal.data[7], 4)
-		TH_LOG("expected at least the 4 bytes of incw, got %llu",
-		       (unsigned long long)run->internal.data[7]);
-	/* incw 0xc000 in 16-bit code: ff 06 00 c0 */
-	EXPECT_EQ(0xc00006ffULL, run->internal.data[5] & 0xffffffffULL)
-		TH_LOG("expected instruction bytes ff 06 00 c0, got 0x%08llx",
-		       (unsigned long long)(run->internal.data[5] & 0xffffffffULL));
+	EXPECT_EQ(0xc000, run->exit_rip)
+		TH_LOG("expected exit_rip 0xc000, got 0x%llx",
+		       (unsigned long long)run->exit_rip);
 }
 
 /* ------------------------------------------------------------------ */

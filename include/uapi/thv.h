@@ -127,6 +127,43 @@ struct thv_memory_region {
 #define THV_EXCEPTIONS_ALLOWED	(~((1u << 1) | (1u << 2) | (1u << 3) | \
 				   (1u << 4) | (1u << 18)))
 
+/*
+ * Raise an external interrupt with this vector (32-255), as an interrupt
+ * controller does when it drives INTR and answers the acknowledge cycle.
+ * It is queued in the kernel and delivered on a later entry as soon as
+ * the guest can take it: RFLAGS.IF = 1, no STI or MOV SS shadow, no
+ * other event being delivered (SDM 6.8.1, APM 8.5).  Until then thv asks
+ * the CPU for an interrupt-window exit and handles that itself.  A
+ * queued interrupt also ends a HLT, without a HLT exit.  Errors: EINVAL
+ * (vector < 32, padding), EBUSY (one is queued and not delivered yet;
+ * thv_run.ready_for_interrupt_injection says when it has been).
+ */
+#define THV_INTERRUPT		_IOW(THVIO, 0x27, struct thv_interrupt)
+
+struct thv_interrupt {
+	__u32 vector;
+	__u32 padding;
+};
+
+/*
+ * Make the guest take an exception on the next entry, before any queued
+ * interrupt, as if the instruction at RIP had raised it (faults) or had
+ * just finished (traps).  A #PF writes cr2 to CR2 as it is delivered.
+ * Errors: EINVAL (vector >= 32, NMI (2), a reserved vector, an error
+ * code on a vector that has none or none on one that has: 8, 10-14 and
+ * 17 have one), EBUSY (an injected exception is still queued).
+ */
+#define THV_INJECT_EXCEPTION	_IOW(THVIO, 0x28, struct thv_exception)
+
+struct thv_exception {
+	__u8  vector;
+	__u8  has_error_code;
+	__u8  padding[2];
+	__u32 error_code;
+	__u64 cr2;
+	__u64 reserved;
+};
+
 struct thv_exception_intercepts {
 	__u32 vectors;
 	__u32 padding;
@@ -203,7 +240,8 @@ struct thv_sregs {
 #define THV_EXIT_INTR		8  /* a signal is pending (RUN returned -EINTR) */
 #define THV_EXIT_MSR		9  /* RDMSR/WRMSR of an MSR thv.ko leaves to userspace */
 #define THV_EXIT_EXCEPTION	10 /* a guest exception userspace intercepts */
-#define THV_EXIT_MAX		11
+#define THV_EXIT_IRQ_WINDOW	11 /* request_interrupt_window: it is open now */
+#define THV_EXIT_MAX		12
 
 #define THV_EXIT_IO_IN		0  /* thv_run.io.direction */
 #define THV_EXIT_IO_OUT		1
@@ -237,7 +275,13 @@ struct thv_sregs {
 struct thv_run {
 	/* in: set by userspace before RUN */
 	__u8  request_immediate_exit;	/* return -EINTR before entering */
-	__u8  padding1[7];
+	/*
+	 * Return THV_EXIT_IRQ_WINDOW as soon as the guest could take an
+	 * external interrupt (and none is queued): how a userspace
+	 * interrupt controller waits for a guest running with IF = 0.
+	 */
+	__u8  request_interrupt_window;
+	__u8  padding1[6];
 
 	/* out: set by the kernel when RUN returns */
 	__u32 exit_reason;		/* THV_EXIT_* */
@@ -247,7 +291,14 @@ struct thv_run {
 	__u64 hw_exit_info2;		/* EXITINFO2 / guest-physical address */
 	__u64 exit_rip;			/* guest RIP of the exiting instruction */
 	__u64 exits;			/* VM exits of this vCPU so far, all kinds */
-	__u64 padding2[2];
+	/*
+	 * ready_for_interrupt_injection: THV_INTERRUPT would be delivered
+	 * at the very next entry (IF = 1, no shadow, no event in flight,
+	 * none queued).  if_flag: the guest's RFLAGS.IF.
+	 */
+	__u8  ready_for_interrupt_injection;
+	__u8  if_flag;
+	__u8  padding2[14];
 
 	union {
 		/* THV_EXIT_IO: data is at (char *)run + data_offset. */
@@ -269,7 +320,15 @@ struct thv_run {
 			__u8  is_write;
 			__u8  insn_len;		/* valid bytes in insn */
 			__u8  insn[THV_RUN_INSN_MAX];
-			__u8  padding[3];
+			/*
+			 * 1: thv.ko did not decode this instruction (not a
+			 * MOV form it knows): len and data are 0, RIP has
+			 * not moved.  Userspace emulates the whole
+			 * instruction from insn (registers through
+			 * GET/SET_REGS, RIP included) or gives up.
+			 */
+			__u8  user_decode;
+			__u8  padding[2];
 		} mmio;
 		/*
 		 * THV_EXIT_HYPERCALL: nr = RAX, args = RBX, RCX, RDX, RSI
