@@ -145,6 +145,13 @@ static void thv_cpuid_apply(const struct thv_cpuid_entry *e, u32 leaf,
 	case 0x1:
 		*ecx &= e->ecx;
 		*edx &= e->edx;
+		/*
+		 * APIC and x2APIC are the exception: thv.ko has no local
+		 * APIC, so a table that sets them says "userspace emulates
+		 * one" (the xAPIC page as MMIO, x2APIC MSRs as MSR exits).
+		 */
+		*ecx |= e->ecx & C1_ECX_X2APIC;
+		*edx |= e->edx & C1_EDX_APIC;
 		*eax = e->eax;
 		/* EBX[31:24] is this vCPU's APIC ID: not the table's. */
 		*ebx = (e->ebx & 0x00ffffff) | (*ebx & 0xff000000);
@@ -212,4 +219,13 @@ void thv_cpuid(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
 	e = thv_cpuid_find(vcpu, leaf, subleaf);
 	if (e)
 		thv_cpuid_apply(e, leaf, subleaf, eax, ebx, ecx, edx);
+}
+
+/* Does the guest see x2APIC?  Then IA32_APIC_BASE.EXTD is writable. */
+bool thv_cpuid_has_x2apic(struct thv_vcpu *vcpu)
+{
+	u32 a, b, c, d;
+
+	thv_cpuid(vcpu, 1, 0, &a, &b, &c, &d);
+	return c & C1_ECX_X2APIC;
 }

@@ -24,6 +24,7 @@
 #include <linux/mm.h>
 #include <linux/io.h>
 #include <asm/msr-index.h>
+#include <asm/msr.h>
 #include <asm/trapnr.h>
 #include "thv.h"
 
@@ -57,20 +58,6 @@ int thv_internal_error(struct thv_vcpu *vcpu, u32 suberror,
 	run->internal.data[2] = exit->info2;
 	run->internal.data[3] = vcpu->rip;
 	return 0;
-}
-
-/*
- * Deliver an exception the hardware stopped on.  An intercepted #PF has
- * not written CR2 yet (APM 15.12, SDM 27.1): that is part of delivering
- * it.
- */
-static void thv_reinject_exception(struct thv_vcpu *vcpu, u8 vector,
-				   bool has_error_code, u32 error_code,
-				   u64 cr2)
-{
-	if (vector == X86_TRAP_PF)
-		thv_ops->set_cr2(vcpu, cr2);
-	thv_ops->inject_exception(vcpu, vector, has_error_code, error_code);
 }
 
 /* Write size bytes of val into a register the way the CPU would. */
@@ -143,10 +130,10 @@ void thv_complete_pending(struct thv_vcpu *vcpu)
 	case THV_PENDING_EXCEPTION:
 		/* RIP stays: the fault is delivered, or the insn retried. */
 		if (run->exception.reinject)
-			thv_reinject_exception(vcpu, vcpu->pending_exc.vector,
-					       vcpu->pending_exc.has_error_code,
-					       vcpu->pending_exc.error_code,
-					       vcpu->pending_exc.cr2);
+			thv_deliver_exception(vcpu, vcpu->pending_exc.vector,
+					      vcpu->pending_exc.has_error_code,
+					      vcpu->pending_exc.error_code,
+					      vcpu->pending_exc.cr2);
 		vcpu->pending = THV_PENDING_NONE;
 		return;
 	case THV_PENDING_MSR:
@@ -326,6 +313,11 @@ static int thv_handle_cpuid(struct thv_vcpu *vcpu, struct thv_exit *exit)
 
 static int thv_handle_hlt(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
+	/* An interrupt is queued and IF = 1: it ends the HLT at once. */
+	if (vcpu->irq_queued && (vcpu->rflags & X86_EFLAGS_IF)) {
+		thv_skip_insn(vcpu, exit);
+		return 1;
+	}
 	vcpu->run->exit_reason = THV_EXIT_HLT;
 	thv_set_pending(vcpu, THV_PENDING_SKIP, exit);
 	return 0;
@@ -378,19 +370,25 @@ static int thv_handle_shutdown(struct thv_vcpu *vcpu, struct thv_exit *exit)
  * straight back to the guest.  #UD is special: it is how we see the
  * *other* vendor's hypercall instruction, which we accept too, as KVM does.
  */
+static int thv_handle_rdtscp(struct thv_vcpu *vcpu, struct thv_exit *exit);
+
 static int thv_handle_exception(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
 	u8 insn[3];
 
 	if (exit->exc.vector == X86_TRAP_UD &&
 	    thv_fetch_insn(vcpu, insn, sizeof(insn)) == sizeof(insn) &&
-	    insn[0] == 0x0f && insn[1] == 0x01 &&
-	    (insn[2] == 0xc1 || insn[2] == 0xd9)) {
+	    insn[0] == 0x0f && insn[1] == 0x01) {
 		exit->insn_len = 3;
 		exit->next_rip = 0;
-		exit->hc_insn = insn[2] == 0xc1 ? THV_HC_INSN_VMCALL :
-						  THV_HC_INSN_VMMCALL;
-		return thv_handle_hypercall(vcpu, exit);
+		if (insn[2] == 0xc1 || insn[2] == 0xd9) {
+			exit->hc_insn = insn[2] == 0xc1 ? THV_HC_INSN_VMCALL :
+							  THV_HC_INSN_VMMCALL;
+			return thv_handle_hypercall(vcpu, exit);
+		}
+		/* VMX runs without "enable RDTSCP": it #UDs, we emulate. */
+		if (insn[2] == 0xf9)
+			return thv_handle_rdtscp(vcpu, exit);
 	}
 	if (vcpu->user_exceptions & BIT(exit->exc.vector)) {
 		struct thv_run *run = vcpu->run;
@@ -408,8 +406,8 @@ static int thv_handle_exception(struct thv_vcpu *vcpu, struct thv_exit *exit)
 		vcpu->pending = THV_PENDING_EXCEPTION;
 		return 0;
 	}
-	thv_reinject_exception(vcpu, exit->exc.vector, exit->exc.has_error_code,
-			       exit->exc.error_code, exit->exc.cr2);
+	thv_deliver_exception(vcpu, exit->exc.vector, exit->exc.has_error_code,
+			      exit->exc.error_code, exit->exc.cr2);
 	return 1;
 }
 
@@ -456,6 +454,108 @@ static int thv_handle_cr(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	return 1;
 }
 
+/*
+ * RDTSCP: the TSC as the guest sees it (with its offset, as RDTSC gets
+ * from the hardware) and IA32_TSC_AUX in ECX (SDM Vol. 2B RDTSCP).  It is
+ * emulated rather than run natively because natively ECX would be the
+ * host's TSC_AUX: on Linux, the number of the host CPU we run on.
+ */
+static int thv_handle_rdtscp(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	u64 tsc = rdtsc_ordered() + vcpu->tsc_offset;
+
+	vcpu->regs[THV_RAX] = (u32)tsc;
+	vcpu->regs[THV_RDX] = tsc >> 32;
+	vcpu->regs[THV_RCX] = vcpu->tsc_aux;
+	thv_skip_insn(vcpu, exit);
+	return 1;
+}
+
+/*
+ * PAUSE says "I am spinning on a lock".  With one vCPU nobody else in
+ * the VM can release it, but the host may have better things to do: the
+ * run loop gives the CPU away (cond_resched) before the next entry.
+ */
+static int thv_handle_pause(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	thv_skip_insn(vcpu, exit);
+	return 1;
+}
+
+/*
+ * MOV to/from DR0-7 (SDM Vol. 3B 18.2, APM Vol. 2 13.1).  The values are
+ * kept per vCPU but never loaded into the real debug registers: the
+ * guest sees its breakpoints read back, but they do not fire (thv uses
+ * #DB itself and does not switch DR0-3 around entry).  Encoding: 0f 21
+ * /r reads, 0f 23 /r writes; ModRM.reg is the DR, ModRM.rm the GPR.
+ */
+static int thv_decode_mov_dr(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	u8 insn[THV_RUN_INSN_MAX];
+	int n = thv_fetch_insn(vcpu, insn, sizeof(insn));
+	int i = 0;
+	u8 rex = 0;
+
+	while (i < n && (insn[i] == 0x66 || insn[i] == 0x67 ||
+			 insn[i] == 0x2e || insn[i] == 0x3e ||
+			 insn[i] == 0x26 || insn[i] == 0x36 ||
+			 insn[i] == 0x64 || insn[i] == 0x65))
+		i++;
+	if (i < n && (insn[i] & 0xf0) == 0x40 && thv_insn_mode(vcpu) == 8)
+		rex = insn[i++];
+	if (i + 3 > n || insn[i] != 0x0f ||
+	    (insn[i + 1] != 0x21 && insn[i + 1] != 0x23))
+		return -EINVAL;
+	exit->dr.gpr = (insn[i + 2] & 7) | ((rex & 1) << 3);
+	exit->insn_len = i + 3;
+	exit->next_rip = 0;
+	return 0;
+}
+
+static int thv_handle_dr(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	bool wide = thv_ops->get_efer(vcpu) & EFER_LMA;
+	int nr = exit->dr.nr;
+	u64 val;
+
+	if (exit->dr.gpr == THV_DR_GPR_UNKNOWN && thv_decode_mov_dr(vcpu, exit))
+		return thv_internal_error(vcpu, THV_INTERNAL_UNHANDLED_EXIT,
+					  exit);
+	/* Only CPL 0 may touch debug registers. */
+	if (thv_ops->get_cpl(vcpu) != 0) {
+		thv_ops->inject_exception(vcpu, X86_TRAP_GP, true, 0);
+		return 1;
+	}
+	/* DR4/DR5 are DR6/DR7 while CR4.DE = 0; DE is never set here. */
+	if (nr == 4 || nr == 5)
+		nr += 2;
+	if (nr > 7) {
+		thv_ops->inject_exception(vcpu, X86_TRAP_UD, false, 0);
+		return 1;
+	}
+	if (!exit->dr.write) {
+		val = nr < 4 ? vcpu->dr[nr] : nr == 6 ? vcpu->dr6 : vcpu->dr7;
+		vcpu->regs[exit->dr.gpr & 15] = wide ? val : (u32)val;
+	} else {
+		val = vcpu->regs[exit->dr.gpr & 15];
+		if (!wide)
+			val = (u32)val;
+		/* DR6/DR7 bits 63:32 must be zero (SDM 18.2.4, 18.2.6). */
+		if (nr >= 6 && (val >> 32)) {
+			thv_ops->inject_exception(vcpu, X86_TRAP_GP, true, 0);
+			return 1;
+		}
+		if (nr < 4)
+			vcpu->dr[nr] = val;
+		else if (nr == 6)
+			vcpu->dr6 = (val & 0xe00f) | 0xffff0ff0;
+		else
+			vcpu->dr7 = (val & 0xffff2bff) | 0x400;
+	}
+	thv_skip_insn(vcpu, exit);
+	return 1;
+}
+
 static int thv_handle_fail_entry(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
 	struct thv_run *run = vcpu->run;
@@ -489,6 +589,10 @@ static const thv_exit_handler_t thv_exit_handlers[THV_X_NR] = {
 	[THV_X_DENIED_INSN]	= thv_handle_denied,
 	[THV_X_SKIP_INSN]	= thv_handle_skip,
 	[THV_X_CR]		= thv_handle_cr,
+	[THV_X_IRQ_WINDOW]	= thv_handle_irq_window,
+	[THV_X_RDTSCP]		= thv_handle_rdtscp,
+	[THV_X_PAUSE]		= thv_handle_pause,
+	[THV_X_DR]		= thv_handle_dr,
 	[THV_X_FAIL_ENTRY]	= thv_handle_fail_entry,
 	[THV_X_UNHANDLED]	= thv_handle_unhandled,
 };

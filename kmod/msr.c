@@ -43,6 +43,10 @@ void thv_msr_vcpu_init(struct thv_vcpu *vcpu)
 	vcpu->apic_base = THV_APIC_BASE_DEFAULT |
 			  (vcpu->id == 0 ? THV_APIC_BASE_BSP : 0);
 	vcpu->misc_enable = THV_MISC_ENABLE_DEFAULT;
+	/* The guest's TSC counts from 0 at vCPU creation, as on reset. */
+	vcpu->tsc_offset = -rdtsc();
+	vcpu->dr6 = 0xffff0ff0;		/* SDM 18.2.3: reset values */
+	vcpu->dr7 = 0x400;
 }
 
 /* 48-bit canonical: bits 63:47 all equal (SDM Vol. 1 3.3.7.1). */
@@ -122,8 +126,11 @@ static int thv_msr_read(struct thv_vcpu *vcpu, u32 msr, u64 *val)
 		*val = thv_ops->get_efer(vcpu);
 		return 0;
 	case MSR_IA32_TSC:
-		/* RDTSC is not intercepted and the TSC offset is 0. */
-		*val = rdtsc_ordered();
+		/* What RDTSC gives the guest: the host TSC plus its offset. */
+		*val = rdtsc_ordered() + vcpu->tsc_offset;
+		return 0;
+	case MSR_TSC_AUX:
+		*val = vcpu->tsc_aux;
 		return 0;
 	case MSR_IA32_APICBASE:
 		*val = vcpu->apic_base;
@@ -147,17 +154,44 @@ static int thv_msr_write(struct thv_vcpu *vcpu, u32 msr, u64 val)
 			return -EINVAL;
 		thv_ops->set_efer(vcpu, val);
 		return 0;
+	case MSR_IA32_TSC:
+		/*
+		 * Writing the TSC moves the offset, not the host's TSC
+		 * (SDM Vol. 3B 18.17; VMX "TSC offsetting", SDM 26.6,
+		 * APM 15.30.5).
+		 */
+		vcpu->tsc_offset = val - rdtsc_ordered();
+		thv_ops->set_tsc_offset(vcpu, vcpu->tsc_offset);
+		return 0;
+	case MSR_TSC_AUX:
+		/* Bits 63:32 are reserved (SDM Vol. 4 table 2-2). */
+		if (val >> 32)
+			return -EINVAL;
+		vcpu->tsc_aux = val;
+		return 0;
 	case MSR_IA32_APICBASE:
 		/*
-		 * Only EN and the base may change (no x2APIC: CPUID does
-		 * not offer it); BSP is the CPU's; bits 0-7 and 9 and those
-		 * above the physical-address width are reserved.
+		 * Only EN, the base and, when CPUID offers x2APIC (the
+		 * runner emulates a local APIC and said so), EXTD may
+		 * change; BSP is the CPU's; bits 0-7 and 9 and those above
+		 * the physical-address width are reserved.
 		 */
 		keep = THV_APIC_BASE_EN |
 		       (GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 12));
+		if (thv_cpuid_has_x2apic(vcpu))
+			keep |= THV_APIC_BASE_EXTD;
 		if ((val & ~(keep | THV_APIC_BASE_BSP)) ||
 		    (val & THV_APIC_BASE_BSP) !=
 		    (vcpu->apic_base & THV_APIC_BASE_BSP))
+			return -EINVAL;
+		/*
+		 * SDM 11.12.5: EXTD without EN is invalid, and x2APIC mode
+		 * may only be left by disabling the APIC.
+		 */
+		if ((val & THV_APIC_BASE_EXTD) && !(val & THV_APIC_BASE_EN))
+			return -EINVAL;
+		if ((vcpu->apic_base & THV_APIC_BASE_EXTD) &&
+		    (val & THV_APIC_BASE_EN) && !(val & THV_APIC_BASE_EXTD))
 			return -EINVAL;
 		vcpu->apic_base = val;
 		return 0;

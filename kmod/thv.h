@@ -129,6 +129,21 @@ struct thv_vcpu {
 		u64 cr2;
 	} pending_exc;
 
+	/*
+	 * Events userspace raised (THV_INTERRUPT, THV_INJECT_EXCEPTION),
+	 * waiting for the guest to be able to take them: events.c.
+	 */
+	bool irq_queued;
+	u8 irq_vector;
+	bool irq_window;		/* interrupt-window exiting is on */
+	bool exc_queued;
+	struct thv_exception exc;
+
+	u64 tsc_offset;			/* guest TSC = host TSC + this */
+	u32 tsc_aux;			/* IA32_TSC_AUX, for RDTSCP */
+	u64 dr[4];			/* DR0-3: kept, not loaded (see DR) */
+	u64 dr6, dr7;
+
 	u64 apic_base;			/* MSRs kept here, msr.c */
 	u64 misc_enable;
 
@@ -161,10 +176,16 @@ enum thv_exit_kind {
 	THV_X_DENIED_INSN,	/* an instruction guests may not run: inject exc */
 	THV_X_SKIP_INSN,	/* emulate as a no-op (e.g. INVD) */
 	THV_X_CR,		/* a control-register access the backend owns */
+	THV_X_IRQ_WINDOW,	/* the guest can take an interrupt now */
+	THV_X_RDTSCP,		/* RDTSCP: TSC + offset and TSC_AUX */
+	THV_X_PAUSE,		/* PAUSE: a spinning guest, let others run */
+	THV_X_DR,		/* MOV to or from a debug register */
 	THV_X_FAIL_ENTRY,
 	THV_X_UNHANDLED,
 	THV_X_NR
 };
+
+#define THV_DR_GPR_UNKNOWN	0xff	/* the backend did not decode it */
 
 struct thv_exit {
 	u32 kind;			/* enum thv_exit_kind */
@@ -197,6 +218,11 @@ struct thv_exit {
 			u32 vm_insn_error;
 		} fail;
 		u32 hc_insn;		/* THV_HC_INSN_* */
+		struct {
+			u8 nr;		/* DR0-7 */
+			bool write;
+			u8 gpr;		/* THV_RAX.., or THV_DR_GPR_UNKNOWN */
+		} dr;
 		struct {
 			u8 nr;		/* CR0, CR3, CR4 or CR8 */
 			bool write;
@@ -248,6 +274,20 @@ struct thv_backend_ops {
 	 */
 	/* Extra exception vectors to intercept (bit n = vector n). */
 	void (*set_exception_intercepts)(struct thv_vcpu *vcpu, u32 vectors);
+	/*
+	 * Events (SDM 27.6 "Event Injection", APM 15.20 "Event Injection").
+	 * event_in_flight: the injection slot is taken (an event being
+	 * re-delivered, or one injected already).  interrupt_allowed: an
+	 * external interrupt would be taken now: RFLAGS.IF = 1, no STI or
+	 * MOV SS shadow, slot free.  set_irq_window: exit as soon as that
+	 * becomes true (VMX interrupt-window exiting, SVM V_IRQ + VINTR).
+	 */
+	bool (*event_in_flight)(struct thv_vcpu *vcpu);
+	bool (*interrupt_allowed)(struct thv_vcpu *vcpu);
+	void (*inject_irq)(struct thv_vcpu *vcpu, u8 vector);
+	void (*set_irq_window)(struct thv_vcpu *vcpu, bool on);
+	/* Guest TSC = host TSC + offset, for RDTSC run natively. */
+	void (*set_tsc_offset)(struct thv_vcpu *vcpu, u64 offset);
 	/* The guest's CR2, for re-injecting a #PF. */
 	void (*set_cr2)(struct thv_vcpu *vcpu, u64 cr2);
 	int (*get_msr)(struct thv_vcpu *vcpu, u32 msr, u64 *val);
@@ -292,6 +332,17 @@ int thv_internal_error(struct thv_vcpu *vcpu, u32 suberror,
 void thv_set_pending(struct thv_vcpu *vcpu, enum thv_pending what,
 		     const struct thv_exit *exit);
 
+/* events.c */
+int thv_queue_interrupt(struct thv_vcpu *vcpu,
+			const struct thv_interrupt __user *arg);
+int thv_queue_exception(struct thv_vcpu *vcpu,
+			const struct thv_exception __user *arg);
+bool thv_events_before_entry(struct thv_vcpu *vcpu);
+void thv_events_to_user(struct thv_vcpu *vcpu);
+int thv_handle_irq_window(struct thv_vcpu *vcpu, struct thv_exit *exit);
+void thv_deliver_exception(struct thv_vcpu *vcpu, u8 vector,
+			   bool has_error_code, u32 error_code, u64 cr2);
+
 /* msr.c */
 void thv_msr_vcpu_init(struct thv_vcpu *vcpu);
 int thv_handle_msr(struct thv_vcpu *vcpu, struct thv_exit *exit);
@@ -327,5 +378,6 @@ int thv_decode_mov(struct thv_vcpu *vcpu, const u8 *insn, size_t n,
 int thv_set_cpuid(struct thv_vcpu *vcpu, const struct thv_cpuid __user *arg);
 void thv_cpuid(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
 	       u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);
+bool thv_cpuid_has_x2apic(struct thv_vcpu *vcpu);
 
 #endif /* THV_H */

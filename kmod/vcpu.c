@@ -52,6 +52,14 @@ static int thv_vcpu_run(struct thv_vcpu *vcpu)
 		}
 		cond_resched();
 
+		/* Queued interrupts and exceptions, events.c. */
+		if (thv_events_before_entry(vcpu)) {
+			run->exit_reason = THV_EXIT_IRQ_WINDOW;
+			run->hw_exit_valid = 0;
+			run->exit_rip = vcpu->rip;
+			ret = 0;
+			break;
+		}
 		ret = thv_ops->run(vcpu, &exit);
 		if (ret)
 			break;
@@ -62,6 +70,7 @@ static int thv_vcpu_run(struct thv_vcpu *vcpu)
 			break;
 	}
 	run->exits = vcpu->exits;
+	thv_events_to_user(vcpu);
 
 	mutex_lock(&vm->lock);
 	vm->nr_running--;
@@ -141,6 +150,11 @@ static long thv_vcpu_ioctl_locked(struct thv_vcpu *vcpu, unsigned int cmd,
 		ret = thv_ops->set_sregs(vcpu, &sregs);
 		if (!ret) {
 			vcpu->pending = THV_PENDING_NONE;
+			/* A reset after a triple fault: nothing is queued. */
+			if (vcpu->shutdown) {
+				vcpu->irq_queued = false;
+				vcpu->exc_queued = false;
+			}
 			vcpu->shutdown = false;
 		}
 		return ret;
@@ -154,6 +168,10 @@ static long thv_vcpu_ioctl_locked(struct thv_vcpu *vcpu, unsigned int cmd,
 		vcpu->user_exceptions = exc.vectors;
 		thv_ops->set_exception_intercepts(vcpu, exc.vectors);
 		return 0;
+	case THV_INTERRUPT:
+		return thv_queue_interrupt(vcpu, argp);
+	case THV_INJECT_EXCEPTION:
+		return thv_queue_exception(vcpu, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -327,21 +327,6 @@ TEST_F(modes, long64_string_io_through_guest_page_tables)
  * as THV_EXIT_MSR; the read gets our value, the write our "error",
  * which must arrive as #GP (vector 13, error code 0) at a handler.
  */
-/*
- * A 64-bit interrupt gate (SDM Vol. 3A 6.14.1: present, DPL 0, type 0xe)
- * for vector v at handler, in the IDT at idt.
- */
-#define G_IDT_GATE(idt, v, handler)					\
-	"lea " #handler "(%rip), %rax\n"				\
-	"lea " #idt " + " #v " * 16(%rip), %rdi\n"			\
-	"mov %ax, (%rdi)\n"						\
-	"movw $0x8, 2(%rdi)\n"						\
-	"movw $0x8e00, 4(%rdi)\n"					\
-	"shr $16, %rax\n"						\
-	"mov %ax, 6(%rdi)\n"						\
-	"shr $16, %rax\n"						\
-	"mov %eax, 8(%rdi)\n"
-
 GUEST_SYMBOL(msr_gp_handler);
 GUEST_CODE64(long64_msr,
 	/* An IDT with one gate, #GP. */

@@ -84,6 +84,7 @@ struct svm_vcpu {
 	bool has_user_sregs;
 	/* Bits 63:32 of SYSENTER_ESP/EIP, which VMLOAD drops. */
 	u32 sysenter_esp_hi, sysenter_eip_hi;
+	u64 exit_rip;			/* guest RIP at the last exit */
 };
 
 static DEFINE_PER_CPU(struct svm_cpu *, svm_cpu_data);
@@ -240,7 +241,7 @@ static void svm_init_vmcb(struct thv_vcpu *vcpu, struct vmcb *vmcb)
 	struct vmcb_control *c = &vmcb->control;
 	struct vmcb_save *s = &vmcb->save;
 
-	/* Every DR access: we do not switch DR0-3 yet, so refuse them. */
+	/* Every DR access: exit.c keeps the guest's DRs (not loaded). */
 	c->intercept_dr = 0xffffffff;
 	/*
 	 * #DB and #AC: a guest could otherwise make the CPU loop on them
@@ -252,12 +253,14 @@ static void svm_init_vmcb(struct thv_vcpu *vcpu, struct vmcb *vmcb)
 			     SVM_INTERCEPT_CPUID | SVM_INTERCEPT_INVD |
 			     SVM_INTERCEPT_HLT | SVM_INTERCEPT_INVLPGA |
 			     SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR |
-			     SVM_INTERCEPT_SHUTDOWN;
+			     SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_PAUSE;
+	/* Every PAUSE exits: the pause filter count stays 0 (APM 15.14.4). */
 	/* The VMRUN intercept is mandatory (APM 15.5.1). */
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL |
 			     SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE |
 			     SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
-			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_MONITOR |
+			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_RDTSCP |
+			     SVM_INTERCEPT_WBINVD | SVM_INTERCEPT_MONITOR |
 			     SVM_INTERCEPT_MWAIT | SVM_INTERCEPT_MWAIT_C |
 			     SVM_INTERCEPT_XSETBV;
 	c->iopm_base_pa = page_to_phys(svm_iopm);
@@ -268,6 +271,9 @@ static void svm_init_vmcb(struct thv_vcpu *vcpu, struct vmcb *vmcb)
 	 */
 	c->int_ctl = SVM_V_INTR_MASKING;
 	c->nested_ctl = SVM_NESTED_CTL_NP;	/* APM 15.25.3 */
+	/* RDTSC runs natively, plus this (APM 15.30.5). */
+	c->tsc_offset = vcpu->tsc_offset;
+	vcpu->irq_window = false;
 
 	svm_set_seg(&s->cs, 0xf000, 0xffff0000, 0xffff, 0x9b);
 	svm_set_seg(&s->ds, 0, 0, 0xffff, 0x93);
@@ -363,10 +369,52 @@ static void svm_decode_hlt(struct svm_vcpu *svm, struct thv_exit *exit)
 	exit->insn_len = 1;			/* f4 */
 }
 
+/*
+ * INVD would throw away dirty cache lines, the host's included: it is
+ * never run.  WBINVD only costs time; neither matters to a guest whose
+ * memory is ordinary write-back RAM, so both are skipped.
+ */
 static void svm_decode_invd(struct svm_vcpu *svm, struct thv_exit *exit)
 {
-	exit->kind = THV_X_SKIP_INSN;		/* as WBINVD would: harmless */
+	exit->kind = THV_X_SKIP_INSN;
 	exit->insn_len = 2;			/* 0f 08 */
+}
+
+static void svm_decode_wbinvd(struct svm_vcpu *svm, struct thv_exit *exit)
+{
+	exit->kind = THV_X_SKIP_INSN;
+	exit->insn_len = 2;			/* 0f 09 */
+}
+
+/* APM 15.21.4: V_IRQ with VINTR intercepted: the guest can take one. */
+static void svm_decode_vintr(struct svm_vcpu *svm, struct thv_exit *exit)
+{
+	exit->kind = THV_X_IRQ_WINDOW;
+}
+
+static void svm_decode_pause(struct svm_vcpu *svm, struct thv_exit *exit)
+{
+	exit->kind = THV_X_PAUSE;
+	exit->insn_len = 2;			/* f3 90 */
+}
+
+static void svm_decode_rdtscp(struct svm_vcpu *svm, struct thv_exit *exit)
+{
+	exit->kind = THV_X_RDTSCP;
+	exit->insn_len = 3;			/* 0f 01 f9 */
+}
+
+/*
+ * MOV DRn (APM 15.33.3): with decode assists EXITINFO1[3:0] names the
+ * GPR; without them exit.c reads the instruction.
+ */
+static void svm_decode_dr(struct svm_vcpu *svm, struct thv_exit *exit)
+{
+	exit->kind = THV_X_DR;
+	exit->dr.write = exit->raw_reason >= SVM_EXIT_WRITE_DR0;
+	exit->dr.nr = exit->raw_reason & 0xf;
+	exit->dr.gpr = svm_decode_assists ? exit->info1 & 0xf :
+					    THV_DR_GPR_UNKNOWN;
 }
 
 /* APM 15.10.2: EXITINFO1 describes the access, EXITINFO2 is the next RIP. */
@@ -419,7 +467,7 @@ static void svm_decode_exception(struct svm_vcpu *svm, struct thv_exit *exit)
 		exit->exc.cr2 = exit->info2;
 }
 
-/* SVM instructions, MONITOR/MWAIT, XSETBV, MOV DR: #UD in the guest. */
+/* SVM instructions, MONITOR/MWAIT, XSETBV: #UD in the guest. */
 static void svm_decode_denied(struct svm_vcpu *svm, struct thv_exit *exit)
 {
 	exit->kind = THV_X_DENIED_INSN;
@@ -427,14 +475,18 @@ static void svm_decode_denied(struct svm_vcpu *svm, struct thv_exit *exit)
 }
 
 static const svm_decode_fn svm_decoders[SVM_EXIT_TABLE_SIZE] = {
-	[SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR7] = svm_decode_denied,
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR7] = svm_decode_dr,
 	[SVM_EXIT_EXCP_BASE ... SVM_EXIT_EXCP_LAST] = svm_decode_exception,
 	[SVM_EXIT_INTR]		= svm_decode_host_event,
 	[SVM_EXIT_NMI]		= svm_decode_host_event,
 	[SVM_EXIT_SMI]		= svm_decode_host_event,
 	[SVM_EXIT_INIT]		= svm_decode_init,
 	[SVM_EXIT_CPUID]	= svm_decode_cpuid,
+	[SVM_EXIT_VINTR]	= svm_decode_vintr,
 	[SVM_EXIT_INVD]		= svm_decode_invd,
+	[SVM_EXIT_PAUSE]	= svm_decode_pause,
+	[SVM_EXIT_RDTSCP]	= svm_decode_rdtscp,
+	[SVM_EXIT_WBINVD]	= svm_decode_wbinvd,
 	[SVM_EXIT_HLT]		= svm_decode_hlt,
 	[SVM_EXIT_INVLPGA]	= svm_decode_denied,
 	[SVM_EXIT_IOIO]		= svm_decode_ioio,
@@ -572,6 +624,9 @@ static int svm_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	vmcb->save.rsp = vcpu->regs[THV_RSP];
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags;
+	/* We moved RIP past an instruction: an STI/MOV SS shadow is over. */
+	if (vcpu->rip != svm->exit_rip)
+		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW;
 	vmcb->control.nested_cr3 = thv_mmu_root_pa(&vm->mmu);
 	vmcb->control.clean = 0;	/* we never cache: reload everything */
 
@@ -613,6 +668,7 @@ static int svm_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	vcpu->regs[THV_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
 	vcpu->rflags = vmcb->save.rflags;
+	svm->exit_rip = vcpu->rip;
 
 	/*
 	 * An exit in the middle of delivering an event (e.g. a nested page
@@ -847,6 +903,66 @@ static void svm_inject_exception(struct thv_vcpu *vcpu, u8 vector,
 				  ((u64)error_code << 32) : 0);
 }
 
+static bool svm_event_in_flight(struct thv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+
+	return svm->vmcb->control.event_inj & SVM_EVTINJ_VALID;
+}
+
+/*
+ * APM 15.21.5 and 8.5: IF = 1, and no interrupt shadow from an STI or
+ * MOV SS just before (int_state bit 0; gone once we moved RIP past the
+ * instruction that exited).
+ */
+static bool svm_interrupt_allowed(struct thv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	const struct vmcb_control *c = &svm->vmcb->control;
+
+	if (!(vcpu->rflags & X86_EFLAGS_IF) || svm_event_in_flight(vcpu))
+		return false;
+	return !((c->int_state & SVM_INTERRUPT_SHADOW) &&
+		 vcpu->rip == svm->exit_rip);
+}
+
+/* APM 15.20: an external interrupt is EVENTINJ type 0. */
+static void svm_inject_irq(struct thv_vcpu *vcpu, u8 vector)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+
+	svm->vmcb->control.event_inj = vector | SVM_EVTINJ_TYPE_INTR |
+				       SVM_EVTINJ_VALID;
+}
+
+/*
+ * APM 15.21.4: a virtual interrupt (V_IRQ) that ignores the TPR becomes
+ * deliverable exactly when the guest can take an interrupt; with VINTR
+ * intercepted that moment is a #VMEXIT instead.  Its vector is never
+ * used: we clear V_IRQ at the exit and inject the real one by EVENTINJ.
+ */
+static void svm_set_irq_window(struct thv_vcpu *vcpu, bool on)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	struct vmcb_control *c = &svm->vmcb->control;
+	u32 bits = SVM_V_IRQ | SVM_V_IGN_TPR | (0xf << SVM_V_INTR_PRIO_SHIFT);
+
+	if (on) {
+		c->int_ctl |= bits;
+		c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
+	} else {
+		c->int_ctl &= ~bits;
+		c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+	}
+}
+
+static void svm_set_tsc_offset(struct thv_vcpu *vcpu, u64 offset)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+
+	svm->vmcb->control.tsc_offset = offset;
+}
+
 /*
  * NPT entries are ordinary x86-64 page-table entries, walked as user
  * accesses, so U/S must be set (APM 15.25.5).  Accessed and dirty are
@@ -891,5 +1007,10 @@ const struct thv_backend_ops thv_svm_ops = {
 	.set_efer		= svm_set_efer,
 	.get_cpl		= svm_get_cpl,
 	.inject_exception	= svm_inject_exception,
+	.event_in_flight	= svm_event_in_flight,
+	.interrupt_allowed	= svm_interrupt_allowed,
+	.inject_irq		= svm_inject_irq,
+	.set_irq_window		= svm_set_irq_window,
+	.set_tsc_offset		= svm_set_tsc_offset,
 	.mmu_fmt		= svm_mmu_fmt,
 };

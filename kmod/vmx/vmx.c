@@ -209,11 +209,18 @@ static int vmx_setup_controls(u64 basic)
 			 CPU_BASED_CR8_STORE_EXITING |
 			 CPU_BASED_MOV_DR_EXITING |
 			 CPU_BASED_UNCOND_IO_EXITING |
-			 CPU_BASED_MONITOR_EXITING |
+			 CPU_BASED_MONITOR_EXITING | CPU_BASED_PAUSE_EXITING |
+			 CPU_BASED_USE_TSC_OFFSETTING |
+			 CPU_BASED_INTR_WINDOW_EXITING |
 			 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0,
 			 &vmx_conf.proc, "processor-based");
 	if (ret)
 		return ret;
+	/*
+	 * Interrupt-window exiting (SDM 26.7.5) must exist, but is on only
+	 * while an interrupt waits for the guest to set IF (events.c).
+	 */
+	vmx_conf.proc &= ~CPU_BASED_INTR_WINDOW_EXITING;
 
 	/* Secondary (SDM 25.6.2): EPT and unrestricted guest are a must. */
 	rdmsrl(MSR_IA32_VMX_PROCBASED_CTLS2, basic);
@@ -231,7 +238,6 @@ static int vmx_setup_controls(u64 basic)
 			 SECONDARY_EXEC_UNRESTRICTED_GUEST,
 			 SECONDARY_EXEC_ENABLE_VPID |
 			 SECONDARY_EXEC_WBINVD_EXITING |
-			 SECONDARY_EXEC_ENABLE_RDTSCP |
 			 SECONDARY_EXEC_ENABLE_INVPCID,
 			 &vmx_conf.proc2, "secondary processor-based");
 	if (ret)
@@ -762,6 +768,12 @@ static void vmx_init_vmcs(struct vmx_vcpu *vmx)
 	 * without ever exiting.  #UD: to see VMMCALL, AMD's hypercall.
 	 */
 	vmcs_write32(EXCEPTION_BITMAP, VMX_EXC_INTERCEPTS);
+	/*
+	 * RDTSC runs natively, plus this (SDM 26.6).  RDTSCP is not
+	 * enabled, so it raises #UD, which we intercept and emulate:
+	 * natively its ECX would be the host's IA32_TSC_AUX.
+	 */
+	vmcs_write64(TSC_OFFSET, vmx->vcpu->tsc_offset);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
@@ -959,9 +971,34 @@ static void vmx_decode_hlt(struct vmx_vcpu *vmx, struct thv_exit *exit)
 	exit->kind = THV_X_HLT;
 }
 
+/*
+ * INVD (which always exits on VMX, SDM 26.1.2) would throw away dirty
+ * cache lines, the host's included: it is never run.  WBINVD only costs
+ * time.  Guest memory is write-back RAM: both are skipped.
+ */
 static void vmx_decode_skip(struct vmx_vcpu *vmx, struct thv_exit *exit)
 {
-	exit->kind = THV_X_SKIP_INSN;		/* INVD, WBINVD: harmless */
+	exit->kind = THV_X_SKIP_INSN;
+}
+
+/* SDM 26.7.5: the guest can take an interrupt now. */
+static void vmx_decode_irq_window(struct vmx_vcpu *vmx, struct thv_exit *exit)
+{
+	exit->kind = THV_X_IRQ_WINDOW;
+}
+
+static void vmx_decode_pause(struct vmx_vcpu *vmx, struct thv_exit *exit)
+{
+	exit->kind = THV_X_PAUSE;
+}
+
+/* SDM Table 28-4: DR number, direction (1 = MOV from DR) and GPR. */
+static void vmx_decode_dr(struct vmx_vcpu *vmx, struct thv_exit *exit)
+{
+	exit->kind = THV_X_DR;
+	exit->dr.nr = exit->info1 & 7;
+	exit->dr.write = !(exit->info1 & BIT(4));
+	exit->dr.gpr = (exit->info1 >> 8) & 15;
 }
 
 static void vmx_decode_vmcall(struct vmx_vcpu *vmx, struct thv_exit *exit)
@@ -970,7 +1007,7 @@ static void vmx_decode_vmcall(struct vmx_vcpu *vmx, struct thv_exit *exit)
 	exit->hc_insn = THV_HC_INSN_VMCALL;
 }
 
-/* VMX instructions, MONITOR/MWAIT, XSETBV, MOV DR...: #UD in the guest. */
+/* VMX instructions, MONITOR/MWAIT, XSETBV...: #UD in the guest. */
 static void vmx_decode_denied(struct vmx_vcpu *vmx, struct thv_exit *exit)
 {
 	exit->kind = THV_X_DENIED_INSN;
@@ -1064,6 +1101,8 @@ static const vmx_decode_fn vmx_decoders[] = {
 	[EXIT_REASON_TRIPLE_FAULT]	= vmx_decode_shutdown,
 	[EXIT_REASON_INIT_SIGNAL]	= vmx_decode_nothing,
 	[EXIT_REASON_SIPI_SIGNAL]	= vmx_decode_nothing,
+	[EXIT_REASON_INTERRUPT_WINDOW]	= vmx_decode_irq_window,
+	[EXIT_REASON_PAUSE_INSTRUCTION]	= vmx_decode_pause,
 	[EXIT_REASON_CPUID]		= vmx_decode_cpuid,
 	[EXIT_REASON_GETSEC]		= vmx_decode_denied,
 	[EXIT_REASON_HLT]		= vmx_decode_hlt,
@@ -1080,7 +1119,7 @@ static const vmx_decode_fn vmx_decoders[] = {
 	[EXIT_REASON_VMOFF]		= vmx_decode_denied,
 	[EXIT_REASON_VMON]		= vmx_decode_denied,
 	[EXIT_REASON_CR_ACCESS]		= vmx_decode_cr,
-	[EXIT_REASON_DR_ACCESS]		= vmx_decode_denied,
+	[EXIT_REASON_DR_ACCESS]		= vmx_decode_dr,
 	[EXIT_REASON_IO_INSTRUCTION]	= vmx_decode_io,
 	[EXIT_REASON_MSR_READ]		= vmx_decode_msr_read,
 	[EXIT_REASON_MSR_WRITE]		= vmx_decode_msr_write,
@@ -1673,6 +1712,77 @@ static void vmx_inject_exception(struct thv_vcpu *vcpu, u8 vector,
 	vmx_put();
 }
 
+static bool vmx_event_in_flight(struct thv_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = vcpu->arch;
+	bool busy;
+
+	if (vmx_with_vmcs(vmx))
+		return true;
+	busy = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_VALID;
+	vmx_put();
+	return busy;
+}
+
+/*
+ * SDM 26.3.1.5 and 6.8.3: IF = 1, no blocking by STI or MOV SS (gone
+ * once we moved RIP past the instruction that exited), slot free.
+ */
+static bool vmx_interrupt_allowed(struct thv_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = vcpu->arch;
+	bool ok;
+
+	if (!(vcpu->rflags & X86_EFLAGS_IF))
+		return false;
+	if (vmx_with_vmcs(vmx))
+		return false;
+	ok = !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_VALID) &&
+	     !((vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+		(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOVSS)) &&
+	       vcpu->rip == vmx->exit_rip);
+	vmx_put();
+	return ok;
+}
+
+/* SDM 27.6: an external interrupt, type 0. */
+static void vmx_inject_irq(struct thv_vcpu *vcpu, u8 vector)
+{
+	struct vmx_vcpu *vmx = vcpu->arch;
+
+	if (vmx_with_vmcs(vmx))
+		return;
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
+		     vector | INTR_TYPE_EXT_INTR | INTR_VALID);
+	vmx_put();
+}
+
+static void vmx_set_irq_window(struct thv_vcpu *vcpu, bool on)
+{
+	struct vmx_vcpu *vmx = vcpu->arch;
+	u32 proc;
+
+	if (vmx_with_vmcs(vmx))
+		return;
+	proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+	if (on)
+		proc |= CPU_BASED_INTR_WINDOW_EXITING;
+	else
+		proc &= ~CPU_BASED_INTR_WINDOW_EXITING;
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+	vmx_put();
+}
+
+static void vmx_set_tsc_offset(struct thv_vcpu *vcpu, u64 offset)
+{
+	struct vmx_vcpu *vmx = vcpu->arch;
+
+	if (vmx_with_vmcs(vmx))
+		return;
+	vmcs_write64(TSC_OFFSET, offset);
+	vmx_put();
+}
+
 /*
  * EPT entries (SDM 29.3.2): read/write/execute instead of present, and a
  * memory type in every leaf.  Guest RAM is write-back whatever the guest's
@@ -1712,6 +1822,11 @@ const struct thv_backend_ops thv_vmx_ops = {
 	.set_efer		= vmx_set_efer,
 	.get_cpl		= vmx_get_cpl,
 	.inject_exception	= vmx_inject_exception,
+	.event_in_flight	= vmx_event_in_flight,
+	.interrupt_allowed	= vmx_interrupt_allowed,
+	.inject_irq		= vmx_inject_irq,
+	.set_irq_window		= vmx_set_irq_window,
+	.set_tsc_offset		= vmx_set_tsc_offset,
 	.get_cr			= vmx_get_cr,
 	.set_cr			= vmx_set_cr,
 	.mmu_fmt		= vmx_mmu_fmt,

@@ -91,6 +91,22 @@
 /* In guest asm: hand %eax to the host (see guest_report()). */
 #define G_REPORT_EAX		"outl %eax, $0xf4\n"
 
+/*
+ * In 64-bit guest asm: fill IDT entry v of the table at label idt with an
+ * interrupt gate (type 0xe, DPL 0, present) to handler in CS 0x8
+ * (SDM Vol. 3A 6.14.1).  Clobbers RAX and RDI.
+ */
+#define G_IDT_GATE(idt, v, handler)					\
+	"lea " #handler "(%rip), %rax\n"				\
+	"lea " #idt " + " #v " * 16(%rip), %rdi\n"			\
+	"mov %ax, (%rdi)\n"						\
+	"movw $0x8, 2(%rdi)\n"						\
+	"movw $0x8e00, 4(%rdi)\n"					\
+	"shr $16, %rax\n"						\
+	"mov %ax, 6(%rdi)\n"						\
+	"shr $16, %rax\n"						\
+	"mov %eax, 8(%rdi)\n"
+
 /* Guest-physical address of a GUEST_LABEL() inside the blob name. */
 #define guest_rip(name, label)	\
 	(GUEST_CODE_GPA + (uint64_t)((label) - (name##_start)))

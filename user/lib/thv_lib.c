@@ -450,6 +450,7 @@ const char *thv_exit_name(uint32_t exit_reason)
 		[THV_EXIT_INTR]			= "INTR",
 		[THV_EXIT_MSR]			= "MSR",
 		[THV_EXIT_EXCEPTION]		= "EXCEPTION",
+		[THV_EXIT_IRQ_WINDOW]		= "IRQ_WINDOW",
 	};
 
 	if (exit_reason >= THV_EXIT_MAX || !names[exit_reason])
