@@ -128,12 +128,18 @@ void thv_complete_pending(struct thv_vcpu *vcpu)
 		vcpu->pending = THV_PENDING_NONE;
 		return;
 	case THV_PENDING_EXCEPTION:
-		/* RIP stays: the fault is delivered, or the insn retried. */
-		if (run->exception.reinject)
+		/*
+		 * RIP stays: the fault is delivered, or the insn retried.
+		 * #BP and #OF are traps: delivered, they return past INT3
+		 * or INTO, so RIP moves first (SDM 6.5, "Trap").
+		 */
+		if (run->exception.reinject) {
+			vcpu->rip += vcpu->pending_exc.trap_len;
 			thv_deliver_exception(vcpu, vcpu->pending_exc.vector,
 					      vcpu->pending_exc.has_error_code,
 					      vcpu->pending_exc.error_code,
 					      vcpu->pending_exc.cr2);
+		}
 		vcpu->pending = THV_PENDING_NONE;
 		return;
 	case THV_PENDING_MSR:
@@ -392,6 +398,21 @@ static int thv_handle_exception(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	}
 	if (vcpu->user_exceptions & BIT(exit->exc.vector)) {
 		struct thv_run *run = vcpu->run;
+		u8 trap_len = 0;
+
+		/*
+		 * #BP and #OF stop at the instruction that raised them (both
+		 * vendors report RIP at INT3/INTO when intercepted): remember
+		 * its length for a re-injection.  CC is INT3, CE INTO, CD 03
+		 * the two-byte INT 3.
+		 */
+		if (exit->exc.vector == X86_TRAP_BP ||
+		    exit->exc.vector == X86_TRAP_OF) {
+			if (thv_fetch_insn(vcpu, insn, 2) < 1)
+				return thv_internal_error(vcpu,
+					THV_INTERNAL_UNHANDLED_EXIT, exit);
+			trap_len = insn[0] == 0xcd ? 2 : 1;
+		}
 
 		memset(&run->exception, 0, sizeof(run->exception));
 		run->exit_reason = THV_EXIT_EXCEPTION;
@@ -403,11 +424,35 @@ static int thv_handle_exception(struct thv_vcpu *vcpu, struct thv_exit *exit)
 		vcpu->pending_exc.has_error_code = exit->exc.has_error_code;
 		vcpu->pending_exc.error_code = exit->exc.error_code;
 		vcpu->pending_exc.cr2 = exit->exc.cr2;
+		vcpu->pending_exc.trap_len = trap_len;
 		vcpu->pending = THV_PENDING_EXCEPTION;
 		return 0;
 	}
 	thv_deliver_exception(vcpu, exit->exc.vector, exit->exc.has_error_code,
 			      exit->exc.error_code, exit->exc.cr2);
+	return 1;
+}
+
+/*
+ * INT3 (cc), INTO (ce) or INT n (cd nn) stopped by an INTn intercept
+ * (SVM under QEMU, see svm_set_exception_intercepts).  INT3 and INTO
+ * are #BP and #OF, exceptions userspace asked to see; INT n goes on to
+ * the guest's IDT as if nothing had happened.
+ */
+static int thv_handle_soft_int(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	u8 insn[2];
+	int n = thv_fetch_insn(vcpu, insn, sizeof(insn));
+
+	if (n >= 1 && (insn[0] == 0xcc || insn[0] == 0xce)) {
+		exit->exc.vector = insn[0] == 0xcc ? X86_TRAP_BP : X86_TRAP_OF;
+		exit->exc.has_error_code = false;
+		return thv_handle_exception(vcpu, exit);
+	}
+	if (n < 2 || insn[0] != 0xcd || !thv_ops->inject_soft_int)
+		return thv_internal_error(vcpu, THV_INTERNAL_UNHANDLED_EXIT,
+					  exit);
+	thv_ops->inject_soft_int(vcpu, insn[1], 2);
 	return 1;
 }
 
@@ -593,6 +638,7 @@ static const thv_exit_handler_t thv_exit_handlers[THV_X_NR] = {
 	[THV_X_RDTSCP]		= thv_handle_rdtscp,
 	[THV_X_PAUSE]		= thv_handle_pause,
 	[THV_X_DR]		= thv_handle_dr,
+	[THV_X_SOFT_INT]	= thv_handle_soft_int,
 	[THV_X_FAIL_ENTRY]	= thv_handle_fail_entry,
 	[THV_X_UNHANDLED]	= thv_handle_unhandled,
 };

@@ -127,6 +127,7 @@ struct thv_vcpu {
 		bool has_error_code;
 		u32 error_code;
 		u64 cr2;
+		u8 trap_len;	/* #BP/#OF: length of INT3/INT n/INTO */
 	} pending_exc;
 
 	/*
@@ -180,6 +181,7 @@ enum thv_exit_kind {
 	THV_X_RDTSCP,		/* RDTSCP: TSC + offset and TSC_AUX */
 	THV_X_PAUSE,		/* PAUSE: a spinning guest, let others run */
 	THV_X_DR,		/* MOV to or from a debug register */
+	THV_X_SOFT_INT,		/* INT n/INT3/INTO (SVM INTn intercept) */
 	THV_X_FAIL_ENTRY,
 	THV_X_UNHANDLED,
 	THV_X_NR
@@ -286,6 +288,11 @@ struct thv_backend_ops {
 	bool (*interrupt_allowed)(struct thv_vcpu *vcpu);
 	void (*inject_irq)(struct thv_vcpu *vcpu, u8 vector);
 	void (*set_irq_window)(struct thv_vcpu *vcpu, bool on);
+	/*
+	 * Deliver INT n (vector, instruction length len) that an intercept
+	 * stopped.  Optional: only a backend that decodes THV_X_SOFT_INT.
+	 */
+	void (*inject_soft_int)(struct thv_vcpu *vcpu, u8 vector, u8 len);
 	/* Guest TSC = host TSC + offset, for RDTSC run natively. */
 	void (*set_tsc_offset)(struct thv_vcpu *vcpu, u64 offset);
 	/* The guest's CR2, for re-injecting a #PF. */

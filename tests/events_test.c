@@ -305,6 +305,114 @@ TEST_F(events, queued_events_do_not_survive_reset)
 }
 
 /* ------------------------------------------------------------------ */
+/* #BP and #OF intercepted: RIP at INT3/INTO, re-injected as traps.    */
+
+GUEST_SYMBOL(bp_insn1);
+GUEST_SYMBOL(bp_after1);
+GUEST_SYMBOL(bp_insn2);
+GUEST_CODE64(ev_bp,
+	G_IDT_GATE(bp_idt, 3, bp_handler)
+	"lea bp_idt(%rip), %rax\n"
+	"mov %rax, bp_idtr + 2(%rip)\n"
+	"lidt bp_idtr(%rip)\n"
+	GUEST_LABEL(bp_insn1)
+	"int3\n"
+	GUEST_LABEL(bp_after1)
+	"mov $0x11, %eax\n"
+	G_REPORT_EAX
+	GUEST_LABEL(bp_insn2)
+	"int3\n"
+	"mov $0x22, %eax\n"
+	G_REPORT_EAX
+	"hlt\n"
+	"bp_handler:\n"
+	"mov (%rsp), %eax\n"		/* the return RIP */
+	G_REPORT_EAX
+	"iretq\n"
+	".p2align 4\n"
+	"bp_idt: .fill 4 * 16, 1, 0\n"
+	"bp_idtr: .word 4 * 16 - 1\n"
+	".quad 0\n");
+
+static void ev_intercept(struct __test_metadata *_metadata, struct thv_vm *vm,
+			 uint32_t vectors)
+{
+	struct thv_exception_intercepts x = { .vectors = vectors };
+
+	ASSERT_EQ(0, ioctl(vm->vcpu_fd, THV_SET_EXCEPTION_INTERCEPTS, &x))
+		TH_LOG("THV_SET_EXCEPTION_INTERCEPTS 0x%x: %s", vectors,
+		       strerror(errno));
+}
+
+TEST_F(events, breakpoint_intercepted)
+{
+	struct thv_vm *vm = &self->vm;
+	struct thv_regs regs;
+	struct thv_run *run;
+	uint32_t got;
+
+	ev_start(_metadata, vm, ev_bp_start, ev_bp_end);
+	ev_intercept(_metadata, vm, 1u << 3);
+
+	/* Re-injected: the guest's handler returns past the INT3. */
+	run = vcpu_run_expect(_metadata, vm, THV_EXIT_EXCEPTION);
+	EXPECT_EQ(3, run->exception.vector);
+	EXPECT_EQ(0, run->exception.has_error_code);
+	EXPECT_EQ(guest_rip(ev_bp, bp_insn1), run->exit_rip)
+		TH_LOG("#BP exit at 0x%llx, want the INT3 at 0x%llx",
+		       (unsigned long long)run->exit_rip,
+		       (unsigned long long)guest_rip(ev_bp, bp_insn1));
+	run->exception.reinject = 1;
+	got = guest_report(_metadata, vm);
+	EXPECT_EQ((uint32_t)guest_rip(ev_bp, bp_after1), got)
+		TH_LOG("the #BP handler's return RIP 0x%x, want past the INT3", got);
+	got = guest_report(_metadata, vm);
+	EXPECT_EQ(0x11, got);
+
+	/* Not re-injected: a debugger steps over it by moving RIP. */
+	run = vcpu_run_expect(_metadata, vm, THV_EXIT_EXCEPTION);
+	EXPECT_EQ(3, run->exception.vector);
+	EXPECT_EQ(guest_rip(ev_bp, bp_insn2), run->exit_rip);
+	ASSERT_EQ(0, ioctl(vm->vcpu_fd, THV_GET_REGS, &regs));
+	EXPECT_EQ(guest_rip(ev_bp, bp_insn2), regs.rip);
+	regs.rip += 1;
+	ASSERT_EQ(0, ioctl(vm->vcpu_fd, THV_SET_REGS, &regs));
+	got = guest_report(_metadata, vm);
+	EXPECT_EQ(0x22, got) TH_LOG("got 0x%x: the handler ran?", got);
+	guest_expect_hlt(_metadata, vm);
+}
+
+GUEST_SYMBOL(of_insn);
+GUEST_CODE32(ev_of,
+	"mov $0x7fffffff, %eax\n"
+	"add $1, %eax\n"			/* sets OF */
+	GUEST_LABEL(of_insn)
+	"into\n"
+	"mov $0x33, %eax\n"
+	G_REPORT_EAX
+	"hlt\n");
+
+TEST_F(events, overflow_intercepted)
+{
+	struct thv_vm *vm = &self->vm;
+	struct thv_regs regs;
+	struct thv_run *run;
+
+	guest_start_flat32(_metadata, vm, ev_of_start, ev_of_end);
+	ev_intercept(_metadata, vm, 1u << 4);
+	run = vcpu_run_expect(_metadata, vm, THV_EXIT_EXCEPTION);
+	EXPECT_EQ(4, run->exception.vector);
+	EXPECT_EQ(guest_rip(ev_of, of_insn), run->exit_rip)
+		TH_LOG("#OF exit at 0x%llx, want the INTO",
+		       (unsigned long long)run->exit_rip);
+	ASSERT_EQ(0, ioctl(vm->vcpu_fd, THV_GET_REGS, &regs));
+	regs.rip += 1;
+	ASSERT_EQ(0, ioctl(vm->vcpu_fd, THV_SET_REGS, &regs));
+	EXPECT_EQ(0x33, guest_report(_metadata, vm));
+	guest_expect_hlt(_metadata, vm);
+}
+
+/* ------------------------------------------------------------------ */
 /* TSC, PAUSE, debug registers, INVD/WBINVD.                           */
 
 GUEST_CODE64(ev_insns,

@@ -392,6 +392,12 @@ static void svm_decode_vintr(struct svm_vcpu *svm, struct thv_exit *exit)
 	exit->kind = THV_X_IRQ_WINDOW;
 }
 
+/* INTn intercepted (APM 15.13.2): which instruction, exit.c reads. */
+static void svm_decode_swint(struct svm_vcpu *svm, struct thv_exit *exit)
+{
+	exit->kind = THV_X_SOFT_INT;
+}
+
 static void svm_decode_pause(struct svm_vcpu *svm, struct thv_exit *exit)
 {
 	exit->kind = THV_X_PAUSE;
@@ -483,6 +489,7 @@ static const svm_decode_fn svm_decoders[SVM_EXIT_TABLE_SIZE] = {
 	[SVM_EXIT_INIT]		= svm_decode_init,
 	[SVM_EXIT_CPUID]	= svm_decode_cpuid,
 	[SVM_EXIT_VINTR]	= svm_decode_vintr,
+	[SVM_EXIT_SWINT]	= svm_decode_swint,
 	[SVM_EXIT_INVD]		= svm_decode_invd,
 	[SVM_EXIT_PAUSE]	= svm_decode_pause,
 	[SVM_EXIT_RDTSCP]	= svm_decode_rdtscp,
@@ -874,7 +881,19 @@ static void svm_set_exception_intercepts(struct thv_vcpu *vcpu, u32 vectors)
 {
 	struct svm_vcpu *svm = vcpu->arch;
 
-	svm->vmcb->control.intercept_exceptions = SVM_EXC_INTERCEPTS | vectors;
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	c->intercept_exceptions = SVM_EXC_INTERCEPTS | vectors;
+	/*
+	 * QEMU's TCG checks INT3 and INTO against the INTn intercept, not
+	 * the #BP/#OF exception intercepts that AMD hardware uses: to see
+	 * them on both, intercept INTn too while #BP or #OF is asked for.
+	 * exit.c sorts the instructions out (thv_handle_soft_int).
+	 */
+	if (vectors & (BIT(X86_TRAP_BP) | BIT(X86_TRAP_OF)))
+		c->intercept_misc1 |= SVM_INTERCEPT_INTN;
+	else
+		c->intercept_misc1 &= ~SVM_INTERCEPT_INTN;
 }
 
 static void svm_set_cr2(struct thv_vcpu *vcpu, u64 cr2)
@@ -956,6 +975,19 @@ static void svm_set_irq_window(struct thv_vcpu *vcpu, bool on)
 	}
 }
 
+/*
+ * APM 15.20: a software interrupt (type 4).  Without NRIPS the CPU
+ * pushes the RIP we give it, so RIP moves past INT n first.
+ */
+static void svm_inject_soft_int(struct thv_vcpu *vcpu, u8 vector, u8 len)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+
+	vcpu->rip += len;
+	svm->vmcb->control.event_inj = vector | SVM_EVTINJ_TYPE_SOFT |
+				       SVM_EVTINJ_VALID;
+}
+
 static void svm_set_tsc_offset(struct thv_vcpu *vcpu, u64 offset)
 {
 	struct svm_vcpu *svm = vcpu->arch;
@@ -1012,5 +1044,6 @@ const struct thv_backend_ops thv_svm_ops = {
 	.inject_irq		= svm_inject_irq,
 	.set_irq_window		= svm_set_irq_window,
 	.set_tsc_offset		= svm_set_tsc_offset,
+	.inject_soft_int	= svm_inject_soft_int,
 	.mmu_fmt		= svm_mmu_fmt,
 };
