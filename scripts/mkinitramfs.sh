@@ -6,7 +6,8 @@
 #
 #   /thv/thv.ko            BUILD/<kver>/thv.ko
 #   /thv/bin/thv           BUILD/user/thv
-#   /thv/payloads/*.bin    BUILD/payloads/*.bin, *.elf (C payloads)
+#   /thv/payloads/*.bin    BUILD/payloads/*.bin, *.elf (C payloads,
+#                          multiboot kernels)
 #   /thv/tests/*           the executable files in BUILD/tests/
 #
 # Output: BUILD/<kver>/initramfs.cpio.gz (cpio newc, gzip), the format

@@ -575,6 +575,294 @@ TEST_F(runner, elf64_no_room_for_page_tables)
 		       ST_DATAERR, "inside the page tables");
 }
 
+/* ------------------------------------------------------------------ */
+/* Multiboot kernels (Multiboot 0.6.96): a tiny one and a broken corpus */
+
+/*
+ * The smallest a.out-kludge Multiboot kernel: the header at file offset 0,
+ * loaded at 1 MiB, 4 KiB of bss, and 32-bit code that ends the run with
+ * status 7 if EAX holds the boot loader magic 0x2BADB002, 9 if not.
+ */
+#define MB_BASE		0x100000u
+#define MB_MAGIC	0x1BADB002u
+#define MB_FLAG_AOUT	(1u << 16)
+
+struct tiny_mb {
+	uint32_t magic, flags, checksum;
+	uint32_t header_addr, load_addr, load_end_addr, bss_end_addr;
+	uint32_t entry_addr;
+	unsigned char code[20];
+};
+
+/* cmp eax, 0x2badb002; jne 1f; mov al, 7; out 0xf4, al; hlt;
+ * 1: mov al, 9; out 0xf4, al; hlt (the same bytes in 32- and 64-bit) */
+static const unsigned char mb_code[] = {
+	0x3d, 0x02, 0xb0, 0xad, 0x2b, 0x75, 0x05, 0xb0, 0x07, 0xe6, 0xf4,
+	0xf4, 0xb0, 0x09, 0xe6, 0xf4, 0xf4,
+};
+
+/* Make magic + flags + checksum zero again after changing the flags. */
+static void tiny_mb_sum(struct tiny_mb *t)
+{
+	t->checksum = -(t->magic + t->flags);
+}
+
+static void tiny_mb_init(struct tiny_mb *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->magic = MB_MAGIC;
+	t->flags = MB_FLAG_AOUT | 0x3;	/* page-align, memory info */
+	t->header_addr = MB_BASE;
+	t->load_addr = MB_BASE;
+	t->load_end_addr = MB_BASE + sizeof(*t);
+	t->bss_end_addr = MB_BASE + sizeof(*t) + 0x1000;
+	t->entry_addr = MB_BASE + offsetof(struct tiny_mb, code);
+	memcpy(t->code, mb_code, sizeof(mb_code));
+	tiny_mb_sum(t);
+}
+
+TEST_F(runner, mb_tiny_aout_runs)
+{
+	struct tiny_mb t;
+	char path[64];
+	int fd;
+
+	THV_REQUIRE_DEV();
+	tiny_mb_init(&t);
+	fd = memfd_bytes(_metadata, &t, sizeof(t), path, sizeof(path));
+	run_thv("run", path);
+	/* 7: entered at entry_addr with EAX = 0x2BADB002 (9: other EAX). */
+	EXPECT_STATUS(7);
+	close(fd);
+}
+
+/*
+ * An ELF64 file with a Multiboot header (no kludge): loaded from its
+ * program headers but entered in 32-bit mode with the magic in EAX, as
+ * GRUB does.  Run as a plain ELF64 it would start with EAX = 0 (status 9).
+ */
+struct tiny_mb_elf64 {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[1];
+	uint32_t mb[3];
+	unsigned char code[20];
+};
+
+TEST_F(runner, mb_elf64_enters_32bit_with_magic)
+{
+	struct tiny_mb_elf64 t;
+	struct tiny_elf e;
+	char path[64];
+	int fd;
+
+	THV_REQUIRE_DEV();
+	tiny_elf_init(&e);
+	memset(&t, 0, sizeof(t));
+	t.eh = e.eh;
+	t.ph[0] = e.ph[0];
+	t.ph[0].p_filesz = t.ph[0].p_memsz = sizeof(t);
+	t.eh.e_entry = TINY_BASE + offsetof(struct tiny_mb_elf64, code);
+	t.mb[0] = MB_MAGIC;
+	t.mb[1] = 0x3;
+	t.mb[2] = -(MB_MAGIC + 0x3);
+	memcpy(t.code, mb_code, sizeof(mb_code));
+	fd = memfd_bytes(_metadata, &t, sizeof(t), path, sizeof(path));
+	run_thv("run", path);
+	EXPECT_STATUS(7);
+	close(fd);
+}
+
+TEST_F(runner, mb_bad_checksum)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	t.checksum++;
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "bad checksum");
+}
+
+TEST_F(runner, mb_header_past_8k)
+{
+	static unsigned char buf[8192 + sizeof(struct tiny_mb)];
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	/* A consistent kernel, but its header is at file offset 8192. */
+	t.header_addr = MB_BASE + 8192;
+	t.load_end_addr = MB_BASE + sizeof(buf);
+	t.bss_end_addr = t.load_end_addr;
+	t.entry_addr = MB_BASE + 8192 + offsetof(struct tiny_mb, code);
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf + 8192, &t, sizeof(t));
+	run_elf_expect(_metadata, self, buf, sizeof(buf), NULL, NULL,
+		       ST_DATAERR, "past the first 8 KiB");
+}
+
+TEST_F(runner, mb_load_end_before_load_addr)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	t.load_end_addr = MB_BASE - 0x10;
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "load_end_addr 0xffff0 is below load_addr 0x100000");
+}
+
+TEST_F(runner, mb_bss_end_past_ram)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	t.bss_end_addr = 0x40000000;	/* 1 GiB, guest RAM is 2 MiB */
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "outside guest RAM");
+}
+
+TEST_F(runner, mb_bss_end_below_load_end)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	t.bss_end_addr = MB_BASE + 4;
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "below load_end_addr");
+}
+
+TEST_F(runner, mb_header_addr_outside_file)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	/* The header is at file offset 0: nothing can be loaded before it. */
+	t.header_addr = MB_BASE + 0x100;
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "start before the file");
+}
+
+TEST_F(runner, mb_load_addr_above_header_addr)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	t.load_addr = MB_BASE + 4;
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "is above header_addr");
+}
+
+TEST_F(runner, mb_entry_outside_image)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	/* In the bss: zeroed memory, not loaded code. */
+	t.entry_addr = t.load_end_addr + 0x10;
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "entry_addr");
+}
+
+TEST_F(runner, mb_unknown_required_flags)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	t.flags |= 1u << 5;
+	tiny_mb_sum(&t);
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "unknown required bits 0x0020");
+}
+
+TEST_F(runner, mb_video_mode_refused)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	t.flags |= 1u << 2;
+	tiny_mb_sum(&t);
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "video mode");
+}
+
+TEST_F(runner, mb_truncated_image)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	/* The header promises 0x100 bytes more than the file has. */
+	t.load_end_addr += 0x100;
+	t.bss_end_addr += 0x100;
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "past the end of the file");
+}
+
+TEST_F(runner, mb_truncated_header)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	/* Magic and flags, then the file ends: no checksum. */
+	run_elf_expect(_metadata, self, &t, 8, NULL, NULL, ST_DATAERR,
+		       "truncated multiboot header");
+}
+
+TEST_F(runner, mb_truncated_kludge_fields)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	/* A valid checksum, but the a.out fields are cut off. */
+	run_elf_expect(_metadata, self, &t, 20, NULL, NULL, ST_DATAERR,
+		       "truncated multiboot header");
+}
+
+TEST_F(runner, mb_no_kludge_not_elf)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	t.flags &= ~MB_FLAG_AOUT;
+	tiny_mb_sum(&t);
+	run_elf_expect(_metadata, self, &t, sizeof(t), NULL, NULL, ST_DATAERR,
+		       "not ELF");
+}
+
+TEST_F(runner, mb_no_room_for_info)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	/* RAM ends where the bss ends: no page left for the boot info. */
+	t.bss_end_addr = MB_BASE + 0x1000;
+	run_elf_expect(_metadata, self, &t, sizeof(t), "--memory", "1028K",
+		       ST_DATAERR, "no room after the kernel");
+}
+
+TEST_F(runner, mb_load_option_refused)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	run_elf_expect(_metadata, self, &t, sizeof(t), "--load", "0x2000",
+		       ST_USAGE, "--load is not for multiboot kernels");
+}
+
+TEST_F(runner, mb_entry_option_refused)
+{
+	struct tiny_mb t;
+
+	tiny_mb_init(&t);
+	run_elf_expect(_metadata, self, &t, sizeof(t), "--entry", "64",
+		       ST_USAGE, "--entry is not for multiboot kernels");
+}
+
+TEST_F(runner, mb_cmdline_needs_multiboot)
+{
+	static const unsigned char hlt = 0xf4;
+
+	run_elf_expect(_metadata, self, &hlt, 1, "--cmdline", "x", ST_USAGE,
+		       "--cmdline is for multiboot kernels");
+}
+
 TEST_F(runner, error_payload_empty)
 {
 	char path[64];
@@ -841,6 +1129,128 @@ TEST_F_TIMEOUT(runner, runaway_timeout, 60)
 		TH_LOG("took %llu ms to stop after a 2 s timeout",
 		       (unsigned long long)self->res.ms);
 	}
+}
+
+/*
+ * Check the memory map a multiboot kernel printed ("multiboot: mmap base
+ * 0x... len 0x... type N" lines): the entries must tile [0, mem) in order,
+ * and the one reserved entry must be the information page at EBX.
+ */
+static void check_mb_mmap(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(runner) *self, uint64_t mem)
+{
+	unsigned long long base, len, next = 0, info = 0;
+	int n = 0, avail = 0, reserved = 0;
+	const char *p = self->res.out;
+	unsigned int type;
+
+	p = strstr(p, "multiboot: info at 0x");
+	ASSERT_NE(NULL, p) {
+		LOG_OUTPUT();
+	}
+	ASSERT_EQ(1, sscanf(p, "multiboot: info at 0x%llx", &info));
+	while ((p = strstr(p, "multiboot: mmap base 0x"))) {
+		ASSERT_EQ(3, sscanf(p, "multiboot: mmap base 0x%llx len 0x%llx "
+				    "type %u", &base, &len, &type)) {
+			LOG_OUTPUT();
+		}
+		EXPECT_EQ(next, base) {
+			TH_LOG("mmap entry %d starts at 0x%llx, not 0x%llx",
+			       n, base, next);
+			LOG_OUTPUT();
+		}
+		if (type == 1) {
+			avail++;
+		} else {
+			reserved++;
+			EXPECT_EQ(info, base) TH_LOG("reserved: not the info");
+			EXPECT_EQ(0x1000, len);
+		}
+		next = base + len;
+		n++;
+		p++;
+	}
+	EXPECT_LE(2, n);
+	EXPECT_LE(1, avail);
+	EXPECT_EQ(1, reserved);
+	EXPECT_EQ(mem, next) {
+		TH_LOG("the memory map ends at 0x%llx, RAM at 0x%llx", next,
+		       (unsigned long long)mem);
+		LOG_OUTPUT();
+	}
+	/* The kernel is at 1 MiB: the info page must be above it. */
+	EXPECT_LT(0x100000, info);
+}
+
+TEST_F(runner, multiboot_elf)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "multiboot.elf", p, sizeof(p));
+	run_thv("run", "--memory", "16M", "--cmdline", "hello world", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.out, "multiboot: hello from an ELF kernel\n");
+	EXPECT_CONTAINS(self->res.out, "multiboot: magic 0x2badb002\n");
+	/* flags: memory (0), cmdline (2), mmap (6), boot loader name (9) */
+	EXPECT_CONTAINS(self->res.out, ", flags 0x00000245\n");
+	/* 16 MiB: 640 KiB below 1 MiB, 15 MiB above it. */
+	EXPECT_CONTAINS(self->res.out,
+			"multiboot: mem_lower 640 KiB, mem_upper 15360 KiB\n");
+	EXPECT_CONTAINS(self->res.out, "multiboot: cmdline \"hello world\"\n");
+	EXPECT_CONTAINS(self->res.out, "multiboot: boot loader \"thv\"\n");
+	EXPECT_CONTAINS(self->res.out, "multiboot: done\n");
+	check_mb_mmap(_metadata, self, 16ULL << 20);
+}
+
+TEST_F(runner, multiboot_aout)
+{
+	char p[PATH_MAX], want[PATH_MAX + 32];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "multiboot_aout.bin", p, sizeof(p));
+	run_thv("run", "--memory", "4M", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.out,
+			"multiboot: hello from an a.out kludge kernel\n");
+	EXPECT_CONTAINS(self->res.out, "multiboot: magic 0x2badb002\n");
+	EXPECT_CONTAINS(self->res.out,
+			"multiboot: mem_lower 640 KiB, mem_upper 3072 KiB\n");
+	/* Without --cmdline, the command line is the payload's path. */
+	snprintf(want, sizeof(want), "multiboot: cmdline \"%s\"\n", p);
+	EXPECT_CONTAINS(self->res.out, want);
+	EXPECT_CONTAINS(self->res.out, "multiboot: done\n");
+	check_mb_mmap(_metadata, self, 4ULL << 20);
+}
+
+/* Real -> protected -> long mode, all done by the guest itself. */
+TEST_F(runner, climb)
+{
+	unsigned long long efer = 0;
+	char p[PATH_MAX];
+	const char *s;
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "climb.bin", p, sizeof(p));
+	run_thv("run", p);
+	EXPECT_STATUS(ST_OK);
+	/* Real mode: CS = 0, CR0 = ET only (PE clear). */
+	EXPECT_CONTAINS(self->res.out,
+			"climb: real mode: CS=0x00000000 CR0=0x00000010\n");
+	/* Protected mode: CS from our GDT, CR0.PE set, no paging yet. */
+	EXPECT_CONTAINS(self->res.out,
+			"climb: protected mode: CS=0x00000008 CR0=0x00000011\n");
+	/* Long mode: EFER read by the guest in 64-bit code. */
+	s = strstr(self->res.out, "climb: long mode: EFER=0x");
+	ASSERT_NE(NULL, s) {
+		LOG_OUTPUT();
+	}
+	ASSERT_EQ(1, sscanf(s, "climb: long mode: EFER=0x%llx", &efer));
+	EXPECT_EQ(0x100, efer & 0x100) TH_LOG("EFER.LME clear: 0x%llx", efer);
+	EXPECT_EQ(0x400, efer & 0x400) TH_LOG("EFER.LMA clear: 0x%llx", efer);
+	EXPECT_CONTAINS(s, " CR0=0x0000000080000011\n");
+	EXPECT_CONTAINS(self->res.out,
+			"climb: EFER.LMA=1, 1 << 40 = 0x0000010000000000\n");
 }
 
 TEST_HARNESS_MAIN

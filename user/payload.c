@@ -9,7 +9,11 @@
  *   - an ELF executable (recognized by its magic): libthv's loader puts
  *     its PT_LOAD segments at their physical addresses and execution
  *     starts at e_entry, in 64-bit mode for ELF64 and flat 32-bit mode
- *     for ELF32 (or real mode if --entry real says so).
+ *     for ELF32 (or real mode if --entry real says so);
+ *   - a Multiboot kernel (recognized by its header in the first 8 KiB, see
+ *     lib/thv_multiboot.c): loaded and started as a Multiboot boot loader
+ *     does, in flat 32-bit mode with the boot information in EBX.  It is
+ *     looked for first: a Multiboot kernel is often an ELF file too.
  * Checks: a readable, non-empty regular file that fits in guest RAM; a
  * real-mode payload must start below 64 KiB (CS is 0, IP is 16 bits) and
  * end below 1 MiB (the most real mode can address, APM Vol. 2 1.2.4); a
@@ -167,6 +171,43 @@ static int payload__check_elf(struct thv_runner *r)
 	return THV_STATUS_OK;
 }
 
+/*
+ * Multiboot: the kernel says where it goes and how it starts, so --load
+ * and --entry make no sense; the command line defaults to the path, as
+ * GRUB passes the kernel's file name first.
+ */
+static int payload__check_multiboot(struct thv_runner *r)
+{
+	struct thv_options *opt = &r->opt;
+	const char *path = opt->payload_path;
+	char err[200];
+	int ret;
+
+	if (opt->load_set || opt->entry_set) {
+		thv_err("%s: %s is not for multiboot kernels: the kernel's "
+			"header says where it loads, and it starts in 32-bit "
+			"mode", path, opt->load_set ? "--load" : "--entry");
+		return THV_STATUS_USAGE;
+	}
+	if (!opt->cmdline)
+		opt->cmdline = path;
+	if (strlen(opt->cmdline) >= THV_MB_CMDLINE_MAX) {
+		thv_err("%s: command line of %zu bytes is too long for a "
+			"multiboot kernel (at most %d)", path,
+			strlen(opt->cmdline), THV_MB_CMDLINE_MAX - 1);
+		return THV_STATUS_USAGE;
+	}
+	ret = thv_multiboot_check(r->image, r->image_len, opt->mem_size,
+				  &r->mb, err, sizeof(err));
+	if (ret) {
+		thv_err("%s: %s", path, err);
+		return THV_STATUS_DATAERR;
+	}
+	opt->entry = THV_ENTRY_FLAT32;
+	r->entry_addr = r->mb.entry;
+	return THV_STATUS_OK;
+}
+
 int payload__read(struct thv_runner *r)
 {
 	const char *path = r->opt.payload_path;
@@ -212,8 +253,20 @@ int payload__read(struct thv_runner *r)
 	ret = payload__read_all(fd, path, r->image_len, &r->image);
 	if (ret)
 		goto out_close;
-	r->is_elf = thv_is_elf(r->image, r->image_len);
-	ret = r->is_elf ? payload__check_elf(r) : payload__check_flat(r);
+	r->is_multiboot = thv_is_multiboot(r->image, r->image_len);
+	r->is_elf = !r->is_multiboot && thv_is_elf(r->image, r->image_len);
+	if (!r->is_multiboot && r->opt.cmdline) {
+		thv_err("%s: --cmdline is for multiboot kernels, and this is "
+			"not one", path);
+		ret = THV_STATUS_USAGE;
+		goto out_close;
+	}
+	if (r->is_multiboot)
+		ret = payload__check_multiboot(r);
+	else if (r->is_elf)
+		ret = payload__check_elf(r);
+	else
+		ret = payload__check_flat(r);
 out_close:
 	close(fd);
 	return ret;
@@ -224,7 +277,13 @@ int payload__load(struct thv_runner *r)
 	char err[200];
 	int ret;
 
-	if (r->is_elf) {
+	if (r->is_multiboot) {
+		ret = thv_multiboot_load(&r->vm, r->image, r->image_len,
+					 r->opt.cmdline, &r->mb, err,
+					 sizeof(err));
+		if (ret)
+			thv_err("%s: %s", r->opt.payload_path, err);
+	} else if (r->is_elf) {
 		ret = thv_elf_load(&r->vm, r->image, r->image_len, &r->elf,
 				   err, sizeof(err));
 		if (ret)

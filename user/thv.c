@@ -76,7 +76,7 @@ static void thv_usage(FILE *f)
 		"thv runs tiny guests on /dev/thv, the teaching hypervisor.\n"
 		"\n"
 		"Commands:\n"
-		"  run [options] PAYLOAD   run a flat binary or ELF guest (thv run --help)\n"
+		"  run [options] PAYLOAD   run a flat, ELF or multiboot guest (run --help)\n"
 		"  caps [--dev PATH]       print what thv.ko can do\n"
 		"\n"
 		"  -h, --help              this help\n"
@@ -90,7 +90,11 @@ static void run_usage(FILE *f)
 		"Run PAYLOAD as a guest with one vCPU.  PAYLOAD is a flat binary\n"
 		"(loaded at --load, started there in the --entry mode) or an ELF\n"
 		"executable (segments at their physical addresses, started at its\n"
-		"entry point: ELF64 in 64-bit mode, ELF32 in 32-bit mode).\n"
+		"entry point: ELF64 in 64-bit mode, ELF32 in 32-bit mode) or a\n"
+		"Multiboot v1 kernel (header in its first 8K; ELF or a.out kludge):\n"
+		"loaded and started as a Multiboot boot loader does, in flat 32-bit\n"
+		"mode with EAX=0x2BADB002 and EBX=the boot information (memory\n"
+		"sizes, memory map, command line) in the 4K page after the kernel.\n"
 		"\n"
 		"Options:\n"
 		"  -m, --memory SIZE    guest RAM at guest-physical 0 (default 2M;\n"
@@ -106,6 +110,8 @@ static void run_usage(FILE *f)
 		"                       paging on: the runner puts page tables that\n"
 		"                       map the first 4 GiB 1:1 (2M pages) and a GDT in\n"
 		"                       the top 28K of RAM; RSP=just below them.\n"
+		"  -c, --cmdline STRING multiboot kernels only: the command line the\n"
+		"                       kernel gets (default: the PAYLOAD path)\n"
 		"  -t, --trace          one line per exit on stderr\n"
 		"  -d, --dev PATH       device (default %s)\n"
 		"  -T, --timeout SECS   stop the guest after SECS seconds\n"
@@ -251,6 +257,9 @@ static int run_parse_option(struct thv_options *opt, int c)
 		}
 		opt->timeout_s = v;
 		return 0;
+	case 'c':
+		opt->cmdline = optarg;
+		return 0;
 	case 't':
 		opt->trace = true;
 		return 0;
@@ -271,6 +280,7 @@ static int run_parse(struct thv_options *opt, int argc, char **argv)
 		{ "memory",  required_argument, NULL, 'm' },
 		{ "load",    required_argument, NULL, 'l' },
 		{ "entry",   required_argument, NULL, 'e' },
+		{ "cmdline", required_argument, NULL, 'c' },
 		{ "trace",   no_argument,       NULL, 't' },
 		{ "dev",     required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 'T' },
@@ -286,7 +296,7 @@ static int run_parse(struct thv_options *opt, int argc, char **argv)
 	opt->entry = THV_ENTRY_REAL;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:l:e:td:T:qh", longopts,
+	while ((c = getopt_long(argc, argv, ":m:l:e:c:td:T:qh", longopts,
 				NULL)) != -1) {
 		if (c == 'h') {
 			run_usage(stdout);
@@ -348,6 +358,10 @@ static int run_set_entry(struct thv_runner *r)
 		ret = thv_vcpu_set_real_mode(&r->vm, r->entry_addr, stack);
 		break;
 	case THV_ENTRY_FLAT32:
+		if (r->is_multiboot) {
+			ret = thv_vcpu_set_multiboot(&r->vm, &r->mb);
+			break;
+		}
 		stack = mem & ~0xfULL;
 		ret = thv_vcpu_set_flat32(&r->vm, r->entry_addr, stack);
 		break;

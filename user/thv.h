@@ -52,6 +52,7 @@ struct thv_options {
 	uint64_t mem_size;
 	uint64_t load_addr;
 	enum thv_entry_mode entry;
+	const char *cmdline;	/* --cmdline, for multiboot kernels */
 	bool load_set;		/* --load given */
 	bool entry_set;		/* --entry given */
 	unsigned int timeout_s;
@@ -75,6 +76,8 @@ struct thv_runner {
 	size_t image_len;
 	bool is_elf;
 	struct thv_elf_info elf;	/* if is_elf */
+	bool is_multiboot;
+	struct thv_mb_kernel mb;	/* if is_multiboot */
 	uint64_t entry_addr;		/* first RIP */
 	uint64_t tables_gpa;		/* --entry 64: page tables + GDT */
 

@@ -121,6 +121,50 @@ int thv_elf_load(struct thv_vm *vm, const void *image, size_t len,
 int thv_elf_check(const void *image, size_t len, uint64_t mem_size,
 		  struct thv_elf_info *info, char *err, size_t err_len);
 
+/* ---- Multiboot v1 kernels (thv_multiboot.c, Multiboot 0.6.96) ---- */
+#define THV_MB_INFO_SIZE	0x1000	/* the boot information page */
+#define THV_MB_CMDLINE_MAX	3840	/* command line bytes, with the NUL */
+
+struct thv_mb_kernel {
+	uint32_t header_offset;	/* file offset of the header's magic */
+	uint32_t flags;		/* the header's flags */
+	int aout;		/* flags bit 16: the address fields say where */
+	uint64_t file_offset;	/* a.out: first byte of the file loaded */
+	uint64_t load_addr;	/* a.out: [load_addr, load_end) from the file */
+	uint64_t load_end;
+	uint64_t bss_end;	/* a.out: [load_end, bss_end) zeroed */
+	struct thv_elf_info elf;	/* !aout: the ELF kernel */
+	uint64_t entry;		/* EIP at entry (32-bit mode) */
+	uint64_t lo, hi;	/* guest-physical [lo, hi) of the kernel */
+	uint64_t info_gpa;	/* boot information page: EBX at entry */
+	uint64_t stack;		/* ESP at entry */
+};
+
+/*
+ * True if image looks like a Multiboot kernel: the header magic at a
+ * 4-byte aligned offset in the first 8 KiB, or a whole valid header
+ * further on (a kernel that thv_multiboot_check() must then refuse).
+ */
+int thv_is_multiboot(const void *image, size_t len);
+/*
+ * Check a Multiboot kernel for a guest of mem_size bytes of RAM: header
+ * (checksum, required flags), where it loads (a.out kludge fields, or its
+ * ELF program headers), entry point, and room for the boot information
+ * page right after it.  Fills *k; 0 or -errno with one sentence in err.
+ */
+int thv_multiboot_check(const void *image, size_t len, uint64_t mem_size,
+			struct thv_mb_kernel *k, char *err, size_t err_len);
+/*
+ * The same checks, then copy the kernel into guest RAM, zero its bss and
+ * write the Multiboot information (memory sizes, cmdline, memory map,
+ * boot loader name "thv") at k->info_gpa.  Nothing written on failure.
+ */
+int thv_multiboot_load(struct thv_vm *vm, const void *image, size_t len,
+		       const char *cmdline, struct thv_mb_kernel *k,
+		       char *err, size_t err_len);
+/* Flat 32-bit entry with EAX = 0x2BADB002, EBX = k->info_gpa. */
+int thv_vcpu_set_multiboot(struct thv_vm *vm, const struct thv_mb_kernel *k);
+
 /* Added by the user/ helper (new functions only; nothing above changed). */
 
 /* Fill *caps from THV_GET_CAPS on a /dev/thv fd.  Returns 0 or -errno. */
