@@ -288,6 +288,14 @@ static const uint64_t noncanonical[] = {
 	0xffff7ffffffff000ULL,	/* just below the upper half */
 };
 
+static bool has_x2apic(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	return c & (1u << 21);
+}
+
 static void test_gp(void)
 {
 	unsigned int i, j;
@@ -306,9 +314,25 @@ static void test_gp(void)
 	check_write_gp("PAT", MSR_PAT, 0x0307040600070406ULL);	/* byte 7 */
 	check_write_gp("PAT", MSR_PAT, 0x0007040608070406ULL);	/* byte 3 */
 
-	/* APIC_BASE: no x2APIC (bit 10); bits 0-7 and 9 are reserved. */
-	check_write_gp("APIC_BASE", MSR_APIC_BASE,
-		       0xfee00900ULL | APIC_BASE_X2APIC);
+	/*
+	 * APIC_BASE: bits 0-7 and 9 are reserved; x2APIC mode (bit 10)
+	 * exists only where CPUID.1:ECX[21] says so (`thv run` emulates a
+	 * local APIC and does; a bare VM does not).  With x2APIC, the SDM's
+	 * mode rules (Vol. 3A 11.12.5): x2APIC -> xAPIC directly is a #GP,
+	 * through "disabled" (EN = 0) it is allowed.
+	 */
+	if (has_x2apic()) {
+		msr_write(MSR_APIC_BASE, 0xfee00900ULL | APIC_BASE_X2APIC);
+		GUEST_ASSERT_EQ(msr_read(MSR_APIC_BASE),
+				0xfee00900ULL | APIC_BASE_X2APIC);
+		check_write_gp("APIC_BASE", MSR_APIC_BASE, 0xfee00900ULL);
+		msr_write(MSR_APIC_BASE, 0xfee00100ULL);	/* EN = 0 */
+		msr_write(MSR_APIC_BASE, 0xfee00900ULL);
+		GUEST_ASSERT_EQ(msr_read(MSR_APIC_BASE), 0xfee00900ULL);
+	} else {
+		check_write_gp("APIC_BASE", MSR_APIC_BASE,
+			       0xfee00900ULL | APIC_BASE_X2APIC);
+	}
 	check_write_gp("APIC_BASE", MSR_APIC_BASE, 0xfee00901ULL);
 	check_write_gp("APIC_BASE", MSR_APIC_BASE, 0xfee00b00ULL);
 	guest_printf("msr: #GP on bad values ok\n");

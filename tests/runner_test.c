@@ -32,6 +32,7 @@
 #define ST_NOINPUT	66
 #define ST_UNAVAILABLE	69
 #define ST_SHUTDOWN	75
+#define ST_STRICT	79
 #define ST_TIMEOUT	124
 
 #define OUT_MAX		(64 * 1024)
@@ -275,6 +276,8 @@ TEST_F(runner, help)
 	run_thv("run", "--help");
 	EXPECT_STATUS(ST_OK);
 	EXPECT_CONTAINS(self->res.out, "--timeout");
+	EXPECT_CONTAINS(self->res.out, "--strict");
+	EXPECT_CONTAINS(self->res.out, "--rtc");
 }
 
 TEST_F(runner, error_missing_payload)
@@ -1251,6 +1254,232 @@ TEST_F(runner, climb)
 	EXPECT_CONTAINS(s, " CR0=0x0000000080000011\n");
 	EXPECT_CONTAINS(self->res.out,
 			"climb: EFER.LMA=1, 1 << 40 = 0x0000010000000000\n");
+}
+
+/* ------------------------------------------------------------------ */
+/* The PC devices (user/devices/): RTC, fw_cfg, PCI, strict mode       */
+
+/* The lines devices_c.c prints for --memory 32M --rtc 2026-11-21T10:20:30. */
+static const char *const devices_expect[] = {
+	"devices: rtc raw 30 20 10 07 21 11 26 20 (BCD, 24h)\n",
+	"devices: rtc date 2026-11-21 time 10:20:30 weekday 7\n",
+	"devices: rtc binary 30 20 10 21 11 26\n",
+	"devices: rtc 12h hour 0x10\n",
+	"devices: rtc A 0x26 B 0x02 C 0x00 D 0x80\n",
+	/* 640K base; 31 MiB above 1 MiB; 16 MiB above 16 MiB = 256 x 64K */
+	"devices: cmos base 640K ext 31744K ext2 31744K above16M 256\n",
+	"devices: fw_cfg signature THV id 0x1\n",
+	"devices: fw_cfg ram 33554432 cpus 1 past-end 0 unknown 0\n",
+	"devices: pci addr 0x80001808 data 0xffffffff byte 0xff\n",
+	"devices: port 0x3e0 reads 0xff\n",
+	"devices: done\n",
+};
+
+TEST_F(runner, devices_c)
+{
+	static const char *const elfs[] = { "devices64.elf", "devices32.elf" };
+	char p[PATH_MAX];
+	unsigned int i, j;
+
+	THV_REQUIRE_DEV();
+	for (i = 0; i < 2; i++) {
+		payload_path(_metadata, self, elfs[i], p, sizeof(p));
+		run_thv("run", "--mem", "32M", "--rtc", "2026-11-21T10:20:30",
+			p);
+		EXPECT_STATUS(ST_OK);
+		for (j = 0; j < sizeof(devices_expect) / sizeof(devices_expect[0]); j++)
+			EXPECT_CONTAINS(self->res.out, devices_expect[j]);
+		/* The OUT and the IN of port 0x3e0: counted, not fatal. */
+		EXPECT_CONTAINS(self->res.err,
+				"unclaimed accesses: 2 port, 0 MMIO");
+	}
+}
+
+/* Another time and size: 12-hour PM, the century, memory under 16M. */
+TEST_F(runner, devices_rtc_pm)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "devices64.elf", p, sizeof(p));
+	run_thv("run", "--mem", "8M", "--rtc", "1999-12-31T23:59:58", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.out,
+			"devices: rtc raw 58 59 23 06 31 12 99 19 (BCD, 24h)\n");
+	EXPECT_CONTAINS(self->res.out, "devices: rtc binary 58 59 23 31 12 99\n");
+	/* 11 PM: BCD 0x11 with bit 7 (PM) set. */
+	EXPECT_CONTAINS(self->res.out, "devices: rtc 12h hour 0x91\n");
+	EXPECT_CONTAINS(self->res.out,
+			"devices: cmos base 640K ext 7168K ext2 7168K above16M 0\n");
+	EXPECT_CONTAINS(self->res.out, "devices: fw_cfg ram 8388608 cpus 1");
+}
+
+TEST_F(runner, strict_unclaimed_port)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "devices64.elf", p, sizeof(p));
+	run_thv("run", "--strict", "--rtc", "2026-11-21T10:20:30", p);
+	EXPECT_STATUS(ST_STRICT);
+	/* Every device above is claimed: it gets as far as the OUT. */
+	EXPECT_CONTAINS(self->res.out, "devices: pci addr 0x80001808");
+	EXPECT_EQ(NULL, strstr(self->res.out, "devices: port 0x3e0")) {
+		TH_LOG("the run should stop at the OUT to port 0x3e0");
+		LOG_OUTPUT();
+	}
+	EXPECT_EQ(NULL, strstr(self->res.out, "devices: done"));
+	EXPECT_CONTAINS(self->res.err,
+			"thv: strict: OUT of unclaimed port 0x3e0, size 1, at rip 0x");
+	EXPECT_EQ(1, count_lines(self->res.err, "thv: strict:")) {
+		TH_LOG("expected one strict-mode error line");
+		LOG_OUTPUT();
+	}
+}
+
+TEST_F(runner, error_bad_rtc)
+{
+	static const char *const bad[] = {
+		"2026-11-21", "2026-13-01T00:00:00", "2026-02-30T10:00:00",
+		"2026-11-21T24:00:00", "2026-11-21T10:20:30Z", "yesterday",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		run_thv("run", "--rtc", (char *)bad[i], "x.bin");
+		EXPECT_STATUS(ST_USAGE);
+		EXPECT_CONTAINS(self->res.err, "--rtc");
+		EXPECT_EQ(1, count_lines(self->res.err, "thv: "));
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Interrupts: PIC + PIT, the local APIC, the interrupt window         */
+
+/* Every line of want (NULL-terminated) in the guest's stdout. */
+#define EXPECT_LINES(want) do {						\
+	const char *const *__w;						\
+									\
+	for (__w = (want); *__w; __w++)					\
+		EXPECT_CONTAINS(self->res.out, *__w);			\
+} while (0)
+
+TEST_F_TIMEOUT(runner, pit_c, 60)
+{
+	static const char *const want[] = {
+		"pit: PIC remapped to 0x20, PIT at 100 Hz\n",
+		"pit: counted 20 IRQ0s, EOI after each\n",
+		"pit: counter latch reads 1..11932 and counts down\n",
+		"pit: masked IRQ0: none delivered in 5 periods, IRR bit 0 set\n",
+		"pit: unmasked: the waiting IRQ0 came at once\n",
+		"pit: ok\n",
+		NULL,
+	};
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "pit64.elf", p, sizeof(p));
+	run_thv("run", "--timeout", "30", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_LINES(want);
+	/* 20 periods of 10 ms, and 5 more: the PIT's rate is kept. */
+	EXPECT_LE(200, self->res.ms) {
+		TH_LOG("25 ticks at 100 Hz took only %llu ms",
+		       (unsigned long long)self->res.ms);
+	}
+	EXPECT_CONTAINS(self->res.err, "interrupts injected");
+}
+
+TEST_F_TIMEOUT(runner, lapic_c, 60)
+{
+	static const char *const want[] = {
+		"lapic: CPUID says APIC and x2APIC\n",
+		"lapic: xAPIC id 0 version 0x50014\n",
+		"lapic: xAPIC timer: 10 ticks on vector 0x40\n",
+		"lapic: xAPIC self-IPI vector 0x50 arrived\n",
+		"lapic: TPR 0x60 held vector 0x51 in the IRR; TPR 0 let it in\n",
+		"lapic: x2APIC on: APIC_BASE 0xfee00d00\n",
+		"lapic: x2APIC id 0 version 0x50014\n",
+		"lapic: x2APIC timer: 10 ticks on vector 0x41\n",
+		"lapic: x2APIC ICR self-IPI vector 0x52 arrived\n",
+		"lapic: x2APIC SELF_IPI vector 0x53 arrived\n",
+		"lapic: ok\n",
+		NULL,
+	};
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "lapic64.elf", p, sizeof(p));
+	run_thv("run", "--timeout", "30", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_LINES(want);
+	/* 2 x 10 ticks of 10 ms. */
+	EXPECT_LE(180, self->res.ms);
+	/* The xAPIC page and the x2APIC MSRs are the runner's, not #GP. */
+	EXPECT_EQ(NULL, strstr(self->res.err, "got #GP")) LOG_OUTPUT();
+}
+
+TEST_F_TIMEOUT(runner, cli_window_c, 60)
+{
+	static const char *const want[] = {
+		"cli_window: PIT IRQ0 pending in the IRR while IF=0\n",
+		"cli_window: PIT IRQ0 delivered right after STI\n",
+		"cli_window: self-IPI pending in the IRR while IF=0\n",
+		"cli_window: self-IPI delivered right after STI\n",
+		"cli_window: ok\n",
+		NULL,
+	};
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "cli_window64.elf", p, sizeof(p));
+	run_thv("run", "--timeout", "30", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_LINES(want);
+	/* Both went through an interrupt-window exit. */
+	EXPECT_CONTAINS(self->res.err, "IRQ_WINDOW 2");
+	EXPECT_CONTAINS(self->res.err, "2 interrupts injected");
+}
+
+/* The final demo: the exact report, the same on SVM and VMX. */
+TEST_F_TIMEOUT(runner, platform_c, 60)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "platform64.elf", p, sizeof(p));
+	run_thv("run", "--mem", "32M", "--timeout", "30", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_STREQ("platform: fw_cfg: 32 MiB of RAM, 1 CPU\n"
+		     "platform: RTC status D 0x80 (valid)\n"
+		     "platform: MMIO: demo MAGIC 0x21564854, xAPIC version 0x50014\n"
+		     "platform: MSR: PAT 0x7040600070406, TSC counts up\n"
+		     "platform: PIT: 5 timer interrupts on vector 0x20\n"
+		     "platform: x2APIC: id 0 version 0x50014\n"
+		     "platform: x2APIC timer: 5 interrupts on vector 0x30\n"
+		     "platform: ok\n", self->res.out) {
+		LOG_OUTPUT();
+	}
+	EXPECT_CONTAINS(self->res.err, "guest done (ucall)");
+}
+
+/*
+ * HLT with IF = 1 and a timer armed waits for it (pit_c shows that);
+ * with IF = 0 it still ends the run: hello.bin halts with IF = 0 and
+ * must not hang although the runner now has timers.  And a periodic
+ * PIT whose IRQ0 is masked keeps an IF = 1 HLT waiting until --timeout.
+ */
+TEST_F_TIMEOUT(runner, hlt_masked_timer_waits, 60)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "hlt_masked64.elf", p, sizeof(p));
+	run_thv("run", "--timeout", "2", p);
+	EXPECT_STATUS(ST_TIMEOUT);
+	EXPECT_CONTAINS(self->res.out, "hlt_masked: IRQ0 masked, sti; hlt\n");
+	EXPECT_CONTAINS(self->res.err, "--timeout of 2 s expired");
+	EXPECT_LE(1500, self->res.ms);
 }
 
 TEST_HARNESS_MAIN

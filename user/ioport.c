@@ -7,9 +7,12 @@
  * (APM Vol. 1 3.9, Vol. 2 13 "Input/Output").  The SVM IOPM makes every
  * port intercepted, so each access the guest makes comes out here.
  * A port nobody claims behaves like an empty ISA bus: reads give all
- * ones, writes vanish.
+ * ones, writes vanish.  With --strict such an access ends the run
+ * instead (status 79): a guest that pokes a device the platform does not
+ * have is usually a guest with a bug.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "thv.h"
@@ -65,6 +68,13 @@ const char *ioport__dispatch(struct thv_runner *r, uint16_t port,
 		r->unclaimed_io++;
 		if (!is_write)
 			memset(data, 0xff, size);
+		if (r->opt.strict && !r->done) {
+			thv_err("strict: %s of unclaimed port 0x%x, size %u, "
+				"at rip 0x%" PRIx64, is_write ? "OUT" : "IN",
+				port, size, (uint64_t)r->vm.run->exit_rip);
+			runner__finish(r, THV_STATUS_STRICT, "guest stopped: "
+				       "unclaimed port 0x%x (--strict)", port);
+		}
 		return NULL;
 	}
 	dev->io(r, dev, port, data, size, is_write, desc, desc_len);

@@ -11,6 +11,7 @@
  * into the destination register on the next THV_RUN.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "thv.h"
@@ -64,6 +65,16 @@ const char *mmio__dispatch(struct thv_runner *r, uint64_t gpa, uint8_t *data,
 		r->unclaimed_mmio++;
 		if (!is_write)
 			memset(data, 0xff, len);
+		/* --strict: see ioport.c. */
+		if (r->opt.strict && !r->done) {
+			thv_err("strict: MMIO %s of unclaimed gpa 0x%" PRIx64
+				", size %u, at rip 0x%" PRIx64,
+				is_write ? "write" : "read", gpa, len,
+				(uint64_t)r->vm.run->exit_rip);
+			runner__finish(r, THV_STATUS_STRICT, "guest stopped: "
+				       "unclaimed MMIO at 0x%" PRIx64
+				       " (--strict)", gpa);
+		}
 		return NULL;
 	}
 	dev->mmio(r, dev, gpa - dev->base, data, len, is_write, desc, desc_len);

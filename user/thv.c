@@ -11,6 +11,7 @@
  * prints one summary line on stderr; the guest's UART output is the only
  * thing on stdout.
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "thv.h"
@@ -116,6 +118,12 @@ static void run_usage(FILE *f)
 		"  -d, --dev PATH       device (default %s)\n"
 		"  -T, --timeout SECS   stop the guest after SECS seconds\n"
 		"  -q, --quiet          no summary line or device logs (errors still)\n"
+		"      --strict         an access to a port or MMIO address no device\n"
+		"                       claims ends the run (status 79) with one line\n"
+		"                       naming it, instead of reading all ones\n"
+		"      --rtc YYYY-MM-DDTHH:MM:SS\n"
+		"                       the CMOS clock shows this UTC time and does not\n"
+		"                       move (default: the host's clock), for tests\n"
 		"  -h, --help           this help\n"
 		"\n"
 		"Devices:\n"
@@ -123,13 +131,25 @@ static void run_usage(FILE *f)
 		"  0xf4         exit port: writing byte N ends the run with status N\n"
 		"  0xf5         ucall port (C guests, user/ucall.h): DONE ends with 0,\n"
 		"               a failed GUEST_ASSERT with 1 and prints where\n"
+		"  0x20-0x21, 0xa0-0xa1  8259A PIC pair (IRQ0-15; cascade on IRQ2)\n"
+		"  0x40-0x43    8254 PIT: counter 0 drives IRQ0 (modes 0, 2, 3;\n"
+		"               periods under 1 ms run at 1 ms)\n"
+		"  0x70-0x71    CMOS RTC (MC146818): time, status A-D, memory size\n"
+		"  0x510-0x511  fw_cfg: 0x0000 \"THV\\0\", 0x0003 RAM size (8 bytes),\n"
+		"               0x0005 CPU count (2 bytes)\n"
+		"  0xcf8-0xcff  PCI configuration mechanism #1: no devices (all ones)\n"
 		"  0xd0000000   MMIO demo (4K): +0 MAGIC 0x21564854 \"THV!\",\n"
 		"               +4 COUNTER (1, 2, 3... per read), +8 SCRATCH (r/w);\n"
 		"               writes are logged on stderr\n"
+		"  0xfee00000   local APIC (xAPIC page; also x2APIC MSRs 0x800-0x8ff):\n"
+		"               timer (100 MHz bus), TPR, EOI, self-IPIs; CPUID leaf 1\n"
+		"               shows APIC and x2APIC\n"
 		"  other ports and unbacked addresses read all ones, writes are\n"
-		"  dropped; they are counted in the summary.\n"
+		"  dropped; they are counted in the summary (see --strict).\n"
 		"  MSRs: thv.ko keeps the architectural ones (EFER, STAR, LSTAR, FS/GS\n"
 		"  base, PAT, ...); RDMSR/WRMSR of any other raises #GP (counted).\n"
+		"  HLT ends the run, unless IF=1 and a timer (PIT or LAPIC) is armed:\n"
+		"  then the guest sleeps until the next interrupt.\n"
 		"\n"
 		"Hypercalls (VMMCALL or VMCALL; RAX=nr, args RBX RCX RDX RSI, result\n"
 		"in RAX):\n", THV_DEV_PATH);
@@ -145,7 +165,8 @@ static void run_usage(FILE *f)
 		"  70   internal error exit         71  an ioctl or mmap failed\n"
 		"  75   guest triple-faulted        76  thv.ko API version mismatch\n"
 		"  77   permission denied           78  VM entry failed (bad guest state)\n"
-		"  124  --timeout expired           130 SIGINT, 143 SIGTERM\n",
+		"  79   --strict: unclaimed access  124 --timeout expired\n"
+		"  130  SIGINT, 143 SIGTERM\n",
 		THV_DEV_PATH);
 }
 
@@ -197,6 +218,37 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+/*
+ * "2026-11-21T10:20:30" (UTC) -> seconds since the epoch; -1 if it is
+ * not that form or not a real date (2026-02-30 is refused).
+ */
+static int parse_rtc(const char *s, int64_t *out)
+{
+	int y, mo, d, h, mi, sec, n = 0;
+	struct tm tm;
+	time_t t;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
+		   &n) != 6 || n != 19 || s[n])
+		return -1;
+	if (y < 1970 || y > 2099 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+	    h > 23 || mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	/* timegm() normalises: 02-30 comes back as 03-02. */
+	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != mo - 1)
+		return -1;
+	*out = t;
+	return 0;
+}
+
 /* getopt with opterr = 0: say which option was wrong, in one line. */
 static int bad_option(const char *cmd, char **argv, int c)
 {
@@ -213,6 +265,12 @@ static int bad_option(const char *cmd, char **argv, int c)
 			arg, cmd);
 	return THV_STATUS_USAGE;
 }
+
+/* Long options without a short form. */
+enum {
+	OPT_STRICT = 0x100,
+	OPT_RTC,
+};
 
 static int run_parse_option(struct thv_options *opt, int c)
 {
@@ -269,6 +327,17 @@ static int run_parse_option(struct thv_options *opt, int c)
 	case 'd':
 		opt->dev_path = optarg;
 		return 0;
+	case OPT_STRICT:
+		opt->strict = true;
+		return 0;
+	case OPT_RTC:
+		if (parse_rtc(optarg, &opt->rtc_time) < 0) {
+			thv_err("--rtc '%s': want a UTC time as "
+				"YYYY-MM-DDTHH:MM:SS, 1970..2099", optarg);
+			return THV_STATUS_USAGE;
+		}
+		opt->rtc_set = true;
+		return 0;
 	}
 	return THV_STATUS_USAGE;
 }
@@ -285,6 +354,8 @@ static int run_parse(struct thv_options *opt, int argc, char **argv)
 		{ "dev",     required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "quiet",   no_argument,       NULL, 'q' },
+		{ "strict",  no_argument,       NULL, OPT_STRICT },
+		{ "rtc",     required_argument, NULL, OPT_RTC },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -294,6 +365,7 @@ static int run_parse(struct thv_options *opt, int argc, char **argv)
 	opt->mem_size = DEFAULT_MEM_SIZE;
 	opt->load_addr = DEFAULT_LOAD_ADDR;
 	opt->entry = THV_ENTRY_REAL;
+	opt->nr_cpus = 1;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":m:l:e:c:td:T:qh", longopts,
@@ -321,6 +393,40 @@ static int run_parse(struct thv_options *opt, int argc, char **argv)
 	return -1;
 }
 
+/*
+ * The runner emulates a local APIC (devices/lapic.c), so CPUID must say
+ * there is one: leaf 1 EDX bit 9 (APIC) and ECX bit 21 (x2APIC) (SDM
+ * Vol. 2A, CPUID, table 3-10/3-11).  Leaf 1 is the host's, which thv.ko
+ * filters down to what it supports; setting these two bits is how
+ * userspace tells thv.ko "I emulate the APIC" (it then lets them through
+ * and accepts IA32_APIC_BASE's x2APIC enable bit).
+ */
+static int run_set_cpuid(struct thv_runner *r)
+{
+	static struct thv_cpuid cpuid;
+	struct thv_cpuid_entry *e = &cpuid.entries[0];
+	unsigned int a, b, c, d;
+	int ret;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d)) {
+		thv_err("the host CPU has no CPUID leaf 1");
+		return THV_STATUS_OSERR;
+	}
+	memset(&cpuid, 0, sizeof(cpuid));
+	cpuid.nent = 1;
+	e->function = 1;
+	e->eax = a;
+	e->ebx = b;
+	e->ecx = c | (1u << 21);	/* x2APIC */
+	e->edx = d | (1u << 9);		/* APIC on chip */
+	ret = thv_vcpu_set_cpuid(&r->vm, &cpuid);
+	if (ret < 0) {
+		thv_err("THV_SET_CPUID: %s", strerror(-ret));
+		return THV_STATUS_OSERR;
+	}
+	return THV_STATUS_OK;
+}
+
 /* Check --memory against the module, then make the VM. */
 static int run_create_vm(struct thv_runner *r)
 {
@@ -343,7 +449,7 @@ static int run_create_vm(struct thv_runner *r)
 		return ret == -EACCES || ret == -EPERM ? THV_STATUS_NOPERM :
 		       THV_STATUS_OSERR;
 	}
-	return THV_STATUS_OK;
+	return run_set_cpuid(r);
 }
 
 static int run_set_entry(struct thv_runner *r)
@@ -377,7 +483,7 @@ static int run_set_entry(struct thv_runner *r)
 	return THV_STATUS_OK;
 }
 
-static int run_devices_init(void)
+static int run_devices_init(struct thv_runner *r)
 {
 	int ret;
 
@@ -388,6 +494,18 @@ static int run_devices_init(void)
 		ret = mmio_demo__init();
 	if (!ret)
 		ret = ucall__init();
+	if (!ret)
+		ret = rtc__init(r);
+	if (!ret)
+		ret = fw_cfg__init(r);
+	if (!ret)
+		ret = pci__init();
+	if (!ret)
+		ret = pic__init();
+	if (!ret)
+		ret = pit__init();
+	if (!ret)
+		ret = lapic__init();
 	if (ret < 0)
 		thv_err("cannot register devices: %s", strerror(-ret));
 	return ret < 0 ? THV_STATUS_INTERNAL : THV_STATUS_OK;
@@ -406,7 +524,7 @@ static int run_main(int argc, char **argv)
 	ret = payload__read(r);
 	if (ret)
 		goto out_free;
-	ret = run_devices_init();
+	ret = run_devices_init(r);
 	if (ret)
 		goto out_free;
 	ret = run_create_vm(r);

@@ -36,6 +36,7 @@ enum thv_status {
 	THV_STATUS_PROTOCOL	= 76,	/* module speaks another API version */
 	THV_STATUS_NOPERM	= 77,	/* permission denied on /dev/thv */
 	THV_STATUS_FAIL_ENTRY	= 78,	/* the hardware refused the guest state */
+	THV_STATUS_STRICT	= 79,	/* --strict: an unclaimed port/MMIO access */
 	THV_STATUS_TIMEOUT	= 124,	/* --timeout expired (as timeout(1)) */
 	THV_STATUS_SIGNAL_BASE	= 128,	/* + signal: 130 SIGINT, 143 SIGTERM */
 };
@@ -58,6 +59,10 @@ struct thv_options {
 	unsigned int timeout_s;
 	bool trace;
 	bool quiet;
+	bool strict;		/* --strict: unclaimed port/MMIO ends the run */
+	bool rtc_set;		/* --rtc given: a frozen clock at rtc_time */
+	int64_t rtc_time;	/* seconds since 1970-01-01 00:00:00 UTC */
+	unsigned int nr_cpus;	/* what fw_cfg reports; the runner makes 1 */
 };
 
 /* Everything one run of a guest needs; passed to every device. */
@@ -87,6 +92,7 @@ struct thv_runner {
 	uint64_t unclaimed_io;
 	uint64_t unclaimed_mmio;
 	uint64_t unhandled_msr;		/* MSR exits answered with #GP */
+	uint64_t irqs_injected;		/* THV_INTERRUPTs that were accepted */
 };
 
 /* End the run with status; fmt says how, for the summary line. */
@@ -142,11 +148,91 @@ const char *mmio__dispatch(struct thv_runner *r, uint64_t gpa, uint8_t *data,
 			   unsigned int len, bool is_write,
 			   char *desc, size_t desc_len);
 
+/* ---- MSRs left to userspace (msr.c) ---- */
+struct msr_dev;
+/*
+ * Handle RDMSR (fill *data) or WRMSR (*data is the value) of index.
+ * Return 0, or -1 to make the instruction raise #GP in the guest.
+ */
+typedef int (*msr_fn)(struct thv_runner *r, struct msr_dev *dev,
+		      uint32_t index, uint64_t *data, bool is_write,
+		      char *desc, size_t desc_len);
+
+struct msr_dev {
+	const char *name;
+	uint32_t base;
+	uint32_t len;
+	msr_fn msr;
+	void *priv;
+};
+
+int msr__register(struct msr_dev *dev);
+/* Device name, or NULL for an MSR nobody claims (the caller #GPs). */
+const char *msr__dispatch(struct thv_runner *r, uint32_t index,
+			  uint64_t *data, bool is_write, int *gp,
+			  char *desc, size_t desc_len);
+
+/* ---- host timers (timer.c) ---- */
+/*
+ * Periodic or one-shot host timers for the device models (PIT, LAPIC
+ * timer): each expiry is counted in a signal handler; the vCPU loop
+ * collects the counts between two THV_RUNs.
+ */
+enum host_timer_id {
+	HOST_TIMER_PIT,
+	HOST_TIMER_LAPIC,
+	HOST_TIMER_MAX,
+};
+
+/* Create the timers; run: its request_immediate_exit is set on expiry. */
+int host_timer__init(struct thv_run *run);
+void host_timer__exit(void);
+/* Fire after first_ns, then every period_ns (0: once).  first_ns > 0. */
+void host_timer__arm(enum host_timer_id id, uint64_t first_ns,
+		     uint64_t period_ns);
+void host_timer__disarm(enum host_timer_id id);
+/* Expiries since the last call (the count is reset). */
+unsigned int host_timer__take(enum host_timer_id id);
+/* The signal the timers use (blocked around the HLT wait). */
+int host_timer__signal(void);
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t host_clock_ns(void);
+
 /* ---- devices (devices/) ---- */
 int uart__init(void);
 int exit_port__init(void);
 int mmio_demo__init(void);
 int ucall__init(void);
+int rtc__init(struct thv_runner *r);
+int fw_cfg__init(struct thv_runner *r);
+int pci__init(void);
+
+/* 8259A pair (devices/pic.c). */
+int pic__init(void);
+/* An edge on IRQ line irq (0-15): sets its IRR bit. */
+void pic__raise_irq(struct thv_runner *r, unsigned int irq);
+/* The vector the PIC pair would give the CPU now, or -1. */
+int pic__pending_vector(void);
+/* The INTA cycle: IRR -> ISR for that interrupt; returns its vector. */
+int pic__ack(void);
+
+/* 8254 PIT (devices/pit.c). */
+int pit__init(void);
+/* Turn host timer expiries into IRQ0 edges (the vCPU loop calls it). */
+void pit__poll(struct thv_runner *r);
+bool pit__armed(void);
+uint64_t pit__ticks(void);
+
+/* Local APIC (devices/lapic.c). */
+int lapic__init(void);
+void lapic__poll(struct thv_runner *r);
+bool lapic__armed(void);
+/* Highest deliverable vector (IRR above the PPR), or -1. */
+int lapic__pending_vector(void);
+/* IRR -> ISR for that vector. */
+void lapic__ack(int vector);
+/* Does the PIC's INTR reach the CPU (LVT LINT0 unmasked, ExtINT)? */
+bool lapic__accepts_pic(void);
 
 /* ---- hypercalls (hypercalls.c) ---- */
 /* Run hypercall nr; returns the value for RAX.  desc: trace note. */

@@ -46,6 +46,7 @@ static int vcpu__install_signals(struct thv_runner *r)
 	static const int sigs[] = { SIGINT, SIGTERM, SIGALRM };
 	struct sigaction sa;
 	unsigned int i;
+	int ret;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = vcpu__signal_handler;
@@ -54,6 +55,9 @@ static int vcpu__install_signals(struct thv_runner *r)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (sigaction(sigs[i], &sa, NULL) < 0)
 			return -errno;
+	ret = host_timer__init(r->vm.run);
+	if (ret < 0)
+		return ret;
 	if (r->opt.timeout_s)
 		alarm(r->opt.timeout_s);
 	return 0;
@@ -162,24 +166,35 @@ static void vcpu__handle_hypercall(struct thv_runner *r)
 
 /*
  * THV_EXIT_MSR: an MSR thv.ko does not emulate itself (msr.c keeps the
- * architectural ones).  The runner has no model-specific registers, so
- * every such access raises #GP in the guest, as on a CPU without that
- * MSR; it is counted and shown by --trace.
+ * architectural ones).  The MSR bus (user/msr.c) gives it to the device
+ * that claims it (the x2APIC registers, 0x800-0x8ff); any other raises
+ * #GP in the guest, as on a CPU without that MSR; it is counted and
+ * shown by --trace.
  */
 static void vcpu__handle_msr(struct thv_runner *r)
 {
 	struct thv_run *run = r->vm.run;
-	char detail[DETAIL_LEN];
+	char desc[DESC_LEN], detail[DETAIL_LEN];
+	uint64_t data = run->msr.data;
+	const char *dev;
+	int gp;
 
-	r->unhandled_msr++;
-	run->msr.error = 1;
+	dev = msr__dispatch(r, run->msr.index, &data, run->msr.is_write, &gp,
+			    desc, sizeof(desc));
+	run->msr.error = gp;
+	if (!run->msr.is_write && !gp)
+		run->msr.data = data;
+	if (!dev)
+		r->unhandled_msr++;
 	if (run->msr.is_write)
 		snprintf(detail, sizeof(detail), "WRMSR 0x%x = 0x%" PRIx64
-			 " -> #GP (no such MSR here)", run->msr.index,
-			 (uint64_t)run->msr.data);
+			 " (%s)%s", run->msr.index, (uint64_t)run->msr.data,
+			 dev ? desc : "no such MSR here", gp ? " -> #GP" : "");
 	else
-		snprintf(detail, sizeof(detail), "RDMSR 0x%x -> #GP (no such "
-			 "MSR here)", run->msr.index);
+		snprintf(detail, sizeof(detail), "RDMSR 0x%x%s0x%" PRIx64
+			 " (%s)", run->msr.index, gp ? " -> #GP, " : " -> ",
+			 gp ? 0 : (uint64_t)run->msr.data,
+			 dev ? desc : "no such MSR here");
 	vcpu__trace(r, "MSR", detail);
 }
 
@@ -254,6 +269,137 @@ static void vcpu__handle_intr(struct thv_runner *r)
 	r->vm.run->request_immediate_exit = 0;
 }
 
+/*
+ * Interrupts.  The interrupt controllers are device models in this
+ * process: the 8259A pair (devices/pic.c) and the local APIC
+ * (devices/lapic.c); the timers behind them (PIT, LAPIC timer) tick
+ * through host timer signals (timer.c).  Before each THV_RUN the loop
+ * does what the CPU's INTR pin and the APIC's delivery logic do:
+ *
+ *   - collect timer ticks into IRR bits (pit__poll, lapic__poll);
+ *   - pick the interrupt the CPU would take: the local APIC's highest
+ *     deliverable vector first (it decides by priority, SDM Vol. 3A
+ *     11.8.3), otherwise the PIC's, which reaches the CPU as ExtINT
+ *     through LINT0 (the vector comes from the PIC's INTA cycle);
+ *   - if the guest can take an interrupt now
+ *     (run->ready_for_interrupt_injection: IF = 1, no STI/MOV SS shadow,
+ *     nothing else being delivered), acknowledge it in the device model
+ *     (IRR -> ISR) and hand its vector to thv.ko with THV_INTERRUPT;
+ *   - if it cannot, set run->request_interrupt_window: thv.ko then
+ *     returns THV_EXIT_IRQ_WINDOW as soon as it can (after the guest's
+ *     STI, say), and the next pass through here injects.
+ */
+static void vcpu__poll_devices(struct thv_runner *r)
+{
+	pit__poll(r);
+	lapic__poll(r);
+}
+
+/* The vector the CPU would take now, or -1; *from_lapic: whose. */
+static int vcpu__irq_pending(bool *from_lapic)
+{
+	int v = lapic__pending_vector();
+
+	*from_lapic = v >= 0;
+	if (v >= 0)
+		return v;
+	if (!lapic__accepts_pic())
+		return -1;
+	return pic__pending_vector();
+}
+
+static void vcpu__inject(struct thv_runner *r)
+{
+	struct thv_run *run = r->vm.run;
+	bool from_lapic;
+	int v, ret;
+
+	run->request_interrupt_window = 0;
+	v = vcpu__irq_pending(&from_lapic);
+	if (v < 0)
+		return;
+	if (!run->ready_for_interrupt_injection) {
+		run->request_interrupt_window = 1;
+		return;
+	}
+	if (v < 32) {
+		/* Vectors 0-31 are the CPU's exceptions (SDM 6.2). */
+		thv_err("the %s sent vector %d, an exception vector: program "
+			"the PIC's vector base (ICW2) to 32 or above first",
+			from_lapic ? "local APIC" : "PIC", v);
+		runner__finish(r, THV_STATUS_INTERNAL, "guest stopped: "
+			       "interrupt vector %d below 32", v);
+		return;
+	}
+	ret = thv_vcpu_interrupt(&r->vm, v);
+	if (ret == -EBUSY) {
+		/* The previous one is still queued: try after it. */
+		run->request_interrupt_window = 1;
+		return;
+	}
+	if (ret < 0) {
+		thv_err("THV_INTERRUPT vector %d: %s", v, strerror(-ret));
+		runner__finish(r, THV_STATUS_OSERR, "THV_INTERRUPT failed");
+		return;
+	}
+	if (from_lapic)
+		lapic__ack(v);
+	else
+		pic__ack();
+	r->irqs_injected++;
+	if (r->opt.trace)
+		fprintf(stderr, "thv: inject vector %d (%s)\n", v,
+			from_lapic ? "local APIC" : "PIC");
+}
+
+/*
+ * THV_EXIT_HLT.  A guest that halts with interrupts off (IF = 0), or
+ * with no timer that could ever wake it, is done: the run ends, status
+ * 0, as it always has for the simple payloads.  With IF = 1 and a timer
+ * armed, HLT means "wait for the next interrupt": sleep in sigsuspend()
+ * until a host timer signal (or Ctrl-C, SIGTERM, --timeout's SIGALRM)
+ * arrives, turn it into an interrupt, and let the loop inject it; the
+ * next THV_RUN moves RIP past the HLT and delivers it, as the CPU does
+ * when an interrupt wakes it from HLT.  The signals are blocked while
+ * we check, and sigsuspend() unblocks them atomically, so a tick that
+ * comes between the check and the sleep is not lost.
+ */
+static void vcpu__handle_hlt(struct thv_runner *r)
+{
+	struct thv_run *run = r->vm.run;
+	sigset_t block, old;
+	bool from_lapic;
+
+	if (!run->if_flag || (!pit__armed() && !lapic__armed() &&
+			      vcpu__irq_pending(&from_lapic) < 0)) {
+		vcpu__trace(r, "HLT", "");
+		runner__finish(r, THV_STATUS_OK, "guest halted");
+		return;
+	}
+	vcpu__trace(r, "HLT", "waiting for an interrupt");
+	sigemptyset(&block);
+	sigaddset(&block, host_timer__signal());
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGALRM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	for (;;) {
+		vcpu__poll_devices(r);
+		if (vcpu_stop_signal ||
+		    vcpu__irq_pending(&from_lapic) >= 0)
+			break;
+		if (!pit__armed() && !lapic__armed()) {
+			/* A one-shot timer fired into a masked line. */
+			runner__finish(r, THV_STATUS_OK, "guest halted");
+			break;
+		}
+		sigsuspend(&old);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (vcpu_stop_signal)
+		vcpu__handle_intr(r);
+}
+
 static void vcpu__count(struct thv_runner *r, uint32_t reason)
 {
 	r->exits++;
@@ -273,8 +419,11 @@ static void vcpu__dispatch(struct thv_runner *r)
 		vcpu__handle_mmio(r);
 		break;
 	case THV_EXIT_HLT:
-		vcpu__trace(r, "HLT", "");
-		runner__finish(r, THV_STATUS_OK, "guest halted");
+		vcpu__handle_hlt(r);
+		break;
+	case THV_EXIT_IRQ_WINDOW:
+		/* The guest can take an interrupt now: the loop injects. */
+		vcpu__trace(r, "IRQ_WINDOW", "");
 		break;
 	case THV_EXIT_SHUTDOWN:
 		vcpu__trace(r, "SHUTDOWN", "triple fault");
@@ -329,6 +478,10 @@ int vcpu__run_loop(struct thv_runner *r)
 		return THV_STATUS_OSERR;
 	}
 	while (!r->done) {
+		vcpu__poll_devices(r);
+		vcpu__inject(r);
+		if (r->done)
+			break;
 		ret = thv_vcpu_run(&r->vm);
 		if (ret == -EINTR) {
 			/* Not a VM exit, but counted so the summary shows it. */
@@ -345,6 +498,7 @@ int vcpu__run_loop(struct thv_runner *r)
 		vcpu__dispatch(r);
 	}
 	alarm(0);
+	host_timer__exit();
 	vcpu_signal_run = NULL;
 	fflush(stdout);
 	return r->status;
@@ -373,6 +527,9 @@ void vcpu__print_summary(struct thv_runner *r)
 	if (r->unclaimed_io || r->unclaimed_mmio)
 		fprintf(stderr, "; unclaimed accesses: %" PRIu64 " port, %"
 			PRIu64 " MMIO", r->unclaimed_io, r->unclaimed_mmio);
+	if (r->irqs_injected)
+		fprintf(stderr, "; %" PRIu64 " interrupt%s injected",
+			r->irqs_injected, r->irqs_injected == 1 ? "" : "s");
 	if (r->unhandled_msr)
 		fprintf(stderr, "; %" PRIu64 " unknown MSR access%s got #GP",
 			r->unhandled_msr, r->unhandled_msr == 1 ? "" : "es");

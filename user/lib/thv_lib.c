@@ -396,6 +396,14 @@ int thv_vcpu_set_cpuid(struct thv_vm *vm, const struct thv_cpuid *cpuid)
 	return ret < 0 ? ret : 0;
 }
 
+int thv_vcpu_interrupt(struct thv_vm *vm, uint32_t vector)
+{
+	struct thv_interrupt irq = { .vector = vector };
+	int ret = thv_ioctl(vm->vcpu_fd, THV_INTERRUPT, (unsigned long)&irq);
+
+	return ret < 0 ? ret : 0;
+}
+
 int thv_vcpu_run(struct thv_vm *vm)
 {
 	int ret = thv_ioctl(vm->vcpu_fd, THV_RUN, 0);

@@ -81,6 +81,12 @@ int thv_ucall_get(struct thv_vm *vm, struct thv_ucall *uc);
 /* THV_SET_CPUID: the guest's CPUID table (see include/uapi/thv.h). */
 int thv_vcpu_set_cpuid(struct thv_vm *vm, const struct thv_cpuid *cpuid);
 
+/*
+ * THV_INTERRUPT: queue external interrupt vector (32-255) for delivery
+ * when the guest can take it.  0 or -errno (-EBUSY: one still queued).
+ */
+int thv_vcpu_interrupt(struct thv_vm *vm, uint32_t vector);
+
 /* One THV_RUN.  Returns 0 or -errno (-EINTR on a signal). */
 int thv_vcpu_run(struct thv_vm *vm);
 

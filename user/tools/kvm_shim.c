@@ -109,6 +109,9 @@ static void shim_translate_exit(void)
 	case KVM_EXIT_HLT:
 		t->exit_reason = THV_EXIT_HLT;
 		break;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		t->exit_reason = THV_EXIT_IRQ_WINDOW;
+		break;
 	case KVM_EXIT_SHUTDOWN:
 		t->exit_reason = THV_EXIT_SHUTDOWN;
 		break;
@@ -133,8 +136,13 @@ static int shim_run(void)
 
 	shim_complete_pending();
 	shim_krun->immediate_exit = shim_trun->request_immediate_exit;
+	shim_krun->request_interrupt_window =
+		shim_trun->request_interrupt_window;
 	ret = __real_ioctl(shim_vcpu_fd, KVM_RUN, 0);
 	err = errno;
+	shim_trun->ready_for_interrupt_injection =
+		shim_krun->ready_for_interrupt_injection;
+	shim_trun->if_flag = shim_krun->if_flag;
 	if (!__real_ioctl(shim_vcpu_fd, KVM_GET_REGS, &regs))
 		shim_trun->exit_rip = regs.rip;
 	if (ret < 0) {
@@ -243,6 +251,13 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 		return shim_sregs(fd, req, (void *)arg);
 	case THV_RUN:
 		return shim_run();
+	case THV_SET_CPUID:
+		/* KVM's own table was set with the vCPU (shim_set_cpuid). */
+		return 0;
+	case THV_INTERRUPT:
+		/* A userspace interrupt controller: KVM_INTERRUPT. */
+		return __real_ioctl(fd, KVM_INTERRUPT, &(struct kvm_interrupt){
+			.irq = ((struct thv_interrupt *)arg)->vector });
 	}
 	return __real_ioctl(fd, req, arg);
 }
