@@ -20,13 +20,15 @@
  * The device is at 0xd0000000, far above what 16-bit real mode can
  * address, so this payload runs in flat 32-bit mode (--entry 32).  It
  * uses several MOV encodings on purpose: A1 (moffs), 8B /r, C7 /0 (store
- * immediate), 89 /r and 0F B6 (MOVZX byte).
+ * immediate), 89 /r and 0F B6 (MOVZX byte); then an OR and a CMP on
+ * SCRATCH, which the runner emulates (see below).
  *
  * Run:      thv run --entry 32 mmio.bin
  * Prints:   "mmio: MAGIC = 0x21564854\n"
  *           "mmio: COUNTER = 0x00000001, then 0x00000002\n"
  *           "mmio: SCRATCH = 0xcafef00d after writing 0xcafef00d\n"
  *           "mmio: SCRATCH = 0x12345678 after writing 0x12345678\n"
+ *           "mmio: SCRATCH | 0x100 = 0x12345778 (OR, CMP emulated)\n"
  *           "mmio: low byte of MAGIC = 0x00000054 ('T')\n"
  *           "mmio: all reads as expected\n"
  *           and on stderr the runner logs the two writes.
@@ -82,11 +84,6 @@ _start:
 	mov	eax, 0xcafef00d
 	call	puthex32
 	call	newline
-	/*
-	 * Compare in a register: `cmp [ebx + 8], imm` would be an MMIO
-	 * access by an instruction that is not a MOV, which thv.ko does
-	 * not decode (THV_INTERNAL_EMULATION).
-	 */
 	cmp	ecx, eax
 	jne	fail
 
@@ -106,6 +103,19 @@ _start:
 	call	newline
 	cmp	eax, edi
 	jne	fail
+
+	/*
+	 * Not a MOV: OR a bit into SCRATCH (81 /1 id), then CMP it with
+	 * an immediate (81 /7 id).  thv.ko decodes MOVs only; these come
+	 * to the runner whole (thv_run.mmio.user_decode), which decodes
+	 * them with capstone and does the read, the OR, the write and the
+	 * flags (user/lib/thv_mmio_emul.c).
+	 */
+	or	dword ptr [ebx + 8], 0x100
+	cmp	dword ptr [ebx + 8], 0x12345778
+	jne	fail
+	mov	esi, offset s_or
+	call	puts
 
 	/* One byte of MAGIC with MOVZX r32, byte [mem] (0F B6 /r) */
 	movzx	eax, byte ptr ds:[DEMO_MAGIC]
@@ -142,6 +152,7 @@ s_scratch:	.asciz	"mmio: SCRATCH = "
 s_after:	.asciz	" after writing "
 s_byte:		.asciz	"mmio: low byte of MAGIC = "
 s_T:		.asciz	" ('T')\n"
+s_or:		.asciz	"mmio: SCRATCH | 0x100 = 0x12345778 (OR, CMP emulated)\n"
 s_ok:		.asciz	"mmio: all reads as expected\n"
 s_fail:		.asciz	"mmio: FAIL: unexpected value\n"
 

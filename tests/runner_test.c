@@ -31,6 +31,7 @@
 #define ST_DATAERR	65
 #define ST_NOINPUT	66
 #define ST_UNAVAILABLE	69
+#define ST_INTERNAL	70
 #define ST_SHUTDOWN	75
 #define ST_STRICT	79
 #define ST_TIMEOUT	124
@@ -1023,7 +1024,40 @@ TEST_F(runner, mmio)
 	EXPECT_STATUS(ST_OK);
 	EXPECT_CONTAINS(self->res.out, "mmio: MAGIC = 0x21564854");
 	EXPECT_CONTAINS(self->res.out, "mmio: COUNTER = 0x00000001, then 0x00000002");
+	EXPECT_CONTAINS(self->res.out, "mmio: SCRATCH | 0x100 = 0x12345778 "
+			"(OR, CMP emulated)");
 	EXPECT_CONTAINS(self->res.out, "mmio: all reads as expected");
+}
+
+/* --trace names an emulated instruction as capstone prints it. */
+TEST_F(runner, mmio_trace_user_decode)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "mmio.bin", p, sizeof(p));
+	run_thv("run", "--entry", "32", "--trace", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.err, "MMIO: emulated 'or dword ptr [ebx + 8], "
+			"0x100' gpa 0xd0000008 read 0x12345678 write 0x12345778 "
+			"(mmio-demo SCRATCH); rip 0x");
+	EXPECT_CONTAINS(self->res.err, "MMIO: emulated 'cmp dword ptr [ebx + 8], "
+			"0x12345778' gpa 0xd0000008 read 0x12345778 "
+			"(mmio-demo SCRATCH)");
+}
+
+/* An MMIO instruction the runner cannot emulate: status 70, its name. */
+TEST_F(runner, mmio_unsupported_insn)
+{
+	char p[PATH_MAX];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "mmio_fpu.bin", p, sizeof(p));
+	run_thv("run", "--entry", "32", p);
+	EXPECT_STATUS(ST_INTERNAL);
+	EXPECT_CONTAINS(self->res.out, "mmio_fpu: FLD from the MMIO demo device");
+	EXPECT_CONTAINS(self->res.err, "thv: MMIO: cannot emulate 'fld' at rip 0x");
+	EXPECT_EQ(NULL, strstr(self->res.out, "FAIL"));
 }
 
 /* C guests (guest-payloads/lib): ELF64 in long mode, ELF32 flat. */
@@ -1056,6 +1090,91 @@ TEST_F(runner, msr64_c)
 	EXPECT_CONTAINS(self->res.out,
 			"msr: syscall went to the guest's LSTAR 3 times\n");
 	EXPECT_CONTAINS(self->res.out, "msr: all MSR checks passed\n");
+}
+
+/*
+ * MMIO instructions thv.ko leaves to userspace (OR, CMP, XCHG, BTS, REP
+ * STOS, ...): the runner emulates them with libthv's capstone-based
+ * emulator; the guest compares each with the same instruction on RAM.
+ */
+TEST_F(runner, mmio64_c)
+{
+	static const char *const lines[] = {
+		"mmio: mov store ok", "mmio: mov load ok", "mmio: or ok",
+		"mmio: or to reg ok", "mmio: and imm ok", "mmio: xor ok",
+		"mmio: add ok", "mmio: sub imm8 ok", "mmio: inc ok",
+		"mmio: dec ok", "mmio: bitwise not ok", "mmio: neg ok",
+		"mmio: test ok", "mmio: test imm ok", "mmio: cmp mem-reg ok",
+		"mmio: cmp reg-mem ok", "mmio: xchg ok", "mmio: lock xchg ok",
+		"mmio: bts ok", "mmio: btr mod width ok", "mmio: bt ok",
+		"mmio: movzx/movsx ok", "mmio: known flags ok",
+		"mmio: stos ok\n", "mmio: rep stos ok\n",
+		"mmio: all forms ok\n",
+	};
+	char p[PATH_MAX];
+	unsigned int i;
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "mmio64.elf", p, sizeof(p));
+	run_thv("run", "-q", p);
+	EXPECT_STATUS(ST_OK);
+	for (i = 0; i < ARRAY_SIZE(lines); i++)
+		EXPECT_CONTAINS(self->res.out, lines[i]);
+	EXPECT_EQ(NULL, strstr(self->res.out, "MMIO gave"));
+}
+
+/*
+ * cpu_c.c: the intercepted instructions (TSC, RDTSCP, PAUSE, DRn, INVD,
+ * WBINVD, CPUID), INT3/INT n through the guest's IDT, #UD for VMRUN and
+ * MONITOR.  Each group prints its line only after its GUEST_ASSERTs
+ * passed; a failed one ends the run with status 1 and no DONE.
+ */
+static const char *const cpu_c_lines[] = {
+	"cpu: tsc ok\n",
+	"cpu: rdtscp ok\n",
+	"cpu: pause x1000 ok\n",
+	"cpu: debug registers ok\n",
+	"cpu: invd and wbinvd ok\n",
+	/* 0 or 1: thv offers XSAVE only where fpu.c can switch it. */
+	"cpu: xsave (leaf 1 ECX[26]) = ",
+	"cpu: cpuid ok\n",
+	"cpu: int3 and int $0x80 ok\n",
+	"cpu: #UD for vmrun and monitor ok\n",
+};
+
+static void check_cpu_c(struct __test_metadata *_metadata,
+			FIXTURE_DATA(runner) *self, const char *elf,
+			const char *last)
+{
+	char p[PATH_MAX];
+	unsigned int i;
+
+	payload_path(_metadata, self, elf, p, sizeof(p));
+	/* A guest stuck on an instruction fails here, not at the harness. */
+	run_thv("run", "--timeout", "10", p);
+	EXPECT_STATUS(ST_OK);
+	/* Lines come in order: report the first missing one only. */
+	for (i = 0; i < ARRAY_SIZE(cpu_c_lines); i++) {
+		EXPECT_CONTAINS(self->res.out, cpu_c_lines[i]);
+		if (!strstr(self->res.out, cpu_c_lines[i]))
+			break;
+	}
+	EXPECT_CONTAINS(self->res.out, last);
+	EXPECT_CONTAINS(self->res.err, "guest done (ucall)");
+}
+
+TEST_F(runner, cpu64_c)
+{
+	THV_REQUIRE_DEV();
+	check_cpu_c(_metadata, self, "cpu64.elf",
+		    "cpu: all checks passed (64-bit)\n");
+}
+
+TEST_F(runner, cpu32_c)
+{
+	THV_REQUIRE_DEV();
+	check_cpu_c(_metadata, self, "cpu32.elf",
+		    "cpu: all checks passed (32-bit)\n");
 }
 
 TEST_F(runner, hello32_c)

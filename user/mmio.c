@@ -8,7 +8,10 @@
  * nested page fault (#VMEXIT NPF, APM Vol. 2 15.25.6), and thv.ko decodes
  * the MOV instruction into thv_run.mmio (address, length, data).  We
  * complete the access here; for a read the kernel puts run->mmio.data
- * into the destination register on the next THV_RUN.
+ * into the destination register on the next THV_RUN.  Any other
+ * instruction (OR, XCHG, REP STOS, ...) comes with mmio.user_decode = 1:
+ * vcpu.c emulates it with libthv's thv_mmio_emulate(), whose device
+ * accesses come back here one by one.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -79,4 +82,15 @@ const char *mmio__dispatch(struct thv_runner *r, uint64_t gpa, uint8_t *data,
 	}
 	dev->mmio(r, dev, gpa - dev->base, data, len, is_write, desc, desc_len);
 	return dev->name;
+}
+
+int mmio__region(uint64_t gpa, uint64_t *base, uint64_t *len)
+{
+	struct mmio_dev *dev = mmio__find(gpa);
+
+	if (!dev)
+		return -ENOENT;
+	*base = dev->base;
+	*len = dev->len;
+	return 0;
 }

@@ -147,6 +147,8 @@ int mmio__register(struct mmio_dev *dev);
 const char *mmio__dispatch(struct thv_runner *r, uint64_t gpa, uint8_t *data,
 			   unsigned int len, bool is_write,
 			   char *desc, size_t desc_len);
+/* The device range [*base, +*len) that holds gpa: 0, or -ENOENT. */
+int mmio__region(uint64_t gpa, uint64_t *base, uint64_t *len);
 
 /* ---- MSRs left to userspace (msr.c) ---- */
 struct msr_dev;

@@ -118,6 +118,97 @@ static void vcpu__handle_io(struct thv_runner *r)
 	vcpu__trace(r, "IO", detail);
 }
 
+/*
+ * An instruction thv.ko did not decode (user_decode): libthv's emulator
+ * (lib/thv_mmio_emul.c) decodes it with capstone and calls these for
+ * each device access; they go to the same MMIO bus as the kernel-decoded
+ * MOVs.  The context remembers what the trace line shows.
+ */
+struct vcpu_mmio_ctx {
+	struct thv_runner *r;
+	const char *dev;		/* device of the last access, or NULL */
+	char desc[DESC_LEN];		/* its note: "mmio-demo SCRATCH" */
+	uint64_t read_val, write_val;	/* first read, last write */
+	unsigned int reads;
+};
+
+static int vcpu__mmio_read(void *opaque, uint64_t gpa, unsigned int len,
+			   uint64_t *val)
+{
+	struct vcpu_mmio_ctx *c = opaque;
+	uint8_t data[8] = { 0 };
+
+	c->dev = mmio__dispatch(c->r, gpa, data, len, false, c->desc,
+				sizeof(c->desc));
+	*val = vcpu__le(data, len);
+	if (c->reads++ == 0)
+		c->read_val = *val;
+	return 0;
+}
+
+static int vcpu__mmio_write(void *opaque, uint64_t gpa, unsigned int len,
+			    uint64_t val)
+{
+	struct vcpu_mmio_ctx *c = opaque;
+	uint8_t data[8];
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		data[i] = val >> (8 * i);
+	c->dev = mmio__dispatch(c->r, gpa, data, len, true, c->desc,
+				sizeof(c->desc));
+	c->write_val = val;
+	return 0;
+}
+
+static int vcpu__mmio_region(void *opaque, uint64_t gpa, uint64_t *base,
+			     uint64_t *len)
+{
+	(void)opaque;
+	return mmio__region(gpa, base, len);
+}
+
+static const struct thv_mmio_ops vcpu_mmio_ops = {
+	.read	= vcpu__mmio_read,
+	.write	= vcpu__mmio_write,
+	.region	= vcpu__mmio_region,
+};
+
+static void vcpu__handle_mmio_user(struct thv_runner *r)
+{
+	struct thv_run *run = r->vm.run;
+	struct vcpu_mmio_ctx c = { .r = r };
+	struct thv_mmio_result res;
+	char err[DETAIL_LEN], detail[DETAIL_LEN];
+	size_t off;
+	int ret;
+
+	ret = thv_mmio_emulate(&r->vm, run, &vcpu_mmio_ops, &c, &res, err,
+			       sizeof(err));
+	if (ret) {
+		vcpu__trace(r, "MMIO", err);
+		thv_err("%s", err);
+		runner__finish(r, THV_STATUS_INTERNAL, "%s", err);
+		return;
+	}
+	off = snprintf(detail, sizeof(detail), "emulated '%s' gpa 0x%" PRIx64,
+		       res.text, (uint64_t)run->mmio.phys_addr);
+	if (res.reads && off < sizeof(detail))
+		off += snprintf(detail + off, sizeof(detail) - off,
+				" read 0x%" PRIx64, c.read_val);
+	if (res.writes && off < sizeof(detail))
+		off += snprintf(detail + off, sizeof(detail) - off,
+				" write 0x%" PRIx64, c.write_val);
+	if (res.elements > 1 && off < sizeof(detail))
+		off += snprintf(detail + off, sizeof(detail) - off,
+				" x%u%s", res.elements,
+				res.rip_moved ? "" : " (REP goes on)");
+	if (off < sizeof(detail))
+		snprintf(detail + off, sizeof(detail) - off, " (%s)",
+			 c.dev ? (c.desc[0] ? c.desc : c.dev) : "unclaimed");
+	vcpu__trace(r, "MMIO", detail);
+}
+
 /* THV_EXIT_MMIO: a nested page fault on a GPA no slot backs. */
 static void vcpu__handle_mmio(struct thv_runner *r)
 {
@@ -127,6 +218,10 @@ static void vcpu__handle_mmio(struct thv_runner *r)
 	char desc[DESC_LEN], detail[DETAIL_LEN];
 	const char *dev;
 
+	if (run->mmio.user_decode) {
+		vcpu__handle_mmio_user(r);
+		return;
+	}
 	if (len < 1 || len > 8) {
 		thv_err("MMIO exit with bad length %u at gpa 0x%" PRIx64, len,
 			(uint64_t)run->mmio.phys_addr);

@@ -178,4 +178,55 @@ int thv_get_caps(int sys_fd, struct thv_caps *caps);
 /* "UNHANDLED_EXIT", "EMULATION", ... for THV_INTERNAL_*; "UNKNOWN" otherwise. */
 const char *thv_internal_name(uint32_t suberror);
 
+/* ---- MMIO instructions emulated in userspace (thv_mmio_emul.c) ---- */
+/*
+ * Link with -lcapstone.  For a THV_EXIT_MMIO exit with mmio.user_decode
+ * = 1 (an instruction thv.ko does not decode, RIP still on it), do the
+ * whole instruction: decode run->mmio.insn with capstone in the guest's
+ * mode, access the device through ops at run->mmio.phys_addr, and write
+ * the registers, RFLAGS and the next RIP back with THV_SET_REGS.
+ * Emulated: OR AND XOR ADD SUB (memory or register destination), CMP
+ * TEST, INC DEC NOT NEG, BT BTS BTR BTC with an immediate bit, XCHG,
+ * MOV/MOVABS/MOVZX/MOVSX/MOVSXD, STOS[BWDQ] with or without REP; 1, 2,
+ * 4 or 8 bytes, inside one page and one device region.
+ */
+struct thv_mmio_ops {
+	/* Read len (1, 2, 4, 8) bytes at gpa into *val: 0 or -errno. */
+	int (*read)(void *opaque, uint64_t gpa, unsigned int len,
+		    uint64_t *val);
+	/* Write the low len bytes of val at gpa: 0 or -errno. */
+	int (*write)(void *opaque, uint64_t gpa, unsigned int len,
+		     uint64_t val);
+	/*
+	 * Optional (may be NULL): the device region [*base, *base + *len)
+	 * that holds gpa, 0; or -ENOENT.  An access may not cross its end,
+	 * and a REP STOS does at most the elements inside it in one go.
+	 */
+	int (*region)(void *opaque, uint64_t gpa, uint64_t *base,
+		      uint64_t *len);
+};
+
+/* What thv_mmio_emulate() did, for a trace line. */
+struct thv_mmio_result {
+	char text[96];		/* "or dword ptr [rbx], 0x10" */
+	unsigned int reads;	/* ops->read calls */
+	unsigned int writes;	/* ops->write calls */
+	unsigned int elements;	/* STOS: elements stored by this call */
+	int is_write;		/* run->mmio.is_write */
+	int rip_moved;		/* 0: a REP STOS is not finished yet */
+};
+
+/*
+ * Returns 0, or -errno with one line in err ("MMIO: cannot emulate
+ * 'fld' at rip 0x...: ...") and the guest's registers untouched:
+ * -EOPNOTSUPP for an instruction or form not emulated, -EINVAL when the
+ * exit is not a user_decode MMIO exit or the instruction contradicts the
+ * hardware (a write reported for a CMP), the error of a failed ops call
+ * or ioctl (device accesses already made are not undone).  res may be
+ * NULL.
+ */
+int thv_mmio_emulate(struct thv_vm *vm, const struct thv_run *run,
+		     const struct thv_mmio_ops *ops, void *opaque,
+		     struct thv_mmio_result *res, char *err, size_t errlen);
+
 #endif /* THV_LIB_H */
