@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <asm/fpu/types.h>
 #include <asm/processor.h>
 #include "thv.h"
 
@@ -28,10 +29,13 @@
 #define C1_ECX_EST		BIT(7)
 #define C1_ECX_TM2		BIT(8)
 #define C1_ECX_PDCM		BIT(15)
+#define C1_ECX_FMA		BIT(12)
 #define C1_ECX_X2APIC		BIT(21)
 #define C1_ECX_TSC_DEADLINE	BIT(24)
 #define C1_ECX_XSAVE		BIT(26)
 #define C1_ECX_OSXSAVE		BIT(27)
+#define C1_ECX_AVX		BIT(28)
+#define C1_ECX_F16C		BIT(29)
 #define C1_ECX_HYPERVISOR	BIT(31)
 /* CPUID.1:EDX bits (SDM Vol. 2A, Table 3-11) */
 #define C1_EDX_MCE		BIT(7)
@@ -41,6 +45,16 @@
 #define C1_EDX_ACPI		BIT(22)
 #define C1_EDX_TM		BIT(29)
 #define C1_EDX_PBE		BIT(31)
+/*
+ * CPUID.7.0 bits of features whose state XCR0 bits 5-7 hold (AVX-512):
+ * thv switches only x87/SSE/AVX state (fpu.c), so they stay hidden
+ * (SDM Vol. 2A, Table 3-8).
+ */
+#define C7_EBX_AVX2		BIT(5)
+#define C7_EBX_AVX512		(BIT(16) | BIT(17) | BIT(21) | BIT(26) | \
+				 BIT(27) | BIT(28) | BIT(30) | BIT(31))
+#define C7_ECX_AVX512		(BIT(1) | BIT(6) | BIT(11) | BIT(12) | BIT(14))
+#define C7_EDX_AVX512		(BIT(2) | BIT(3) | BIT(8) | BIT(23))
 /* CPUID.80000001h:ECX bits (APM Vol. 3, E.4.2) */
 #define C81_ECX_SVM		BIT(2)
 #define C81_ECX_SKINIT		BIT(12)
@@ -49,8 +63,7 @@
 /* Features whose MSRs or instructions thv does not virtualize (yet). */
 #define C1_ECX_HIDDEN	(C1_ECX_MONITOR | C1_ECX_DS_CPL | C1_ECX_VMX | \
 			 C1_ECX_SMX | C1_ECX_EST | C1_ECX_TM2 | C1_ECX_PDCM | \
-			 C1_ECX_X2APIC | C1_ECX_TSC_DEADLINE | C1_ECX_XSAVE | \
-			 C1_ECX_OSXSAVE)
+			 C1_ECX_X2APIC | C1_ECX_TSC_DEADLINE)
 #define C1_EDX_HIDDEN	(C1_EDX_MCE | C1_EDX_APIC | C1_EDX_MCA | C1_EDX_DS | \
 			 C1_EDX_ACPI | C1_EDX_TM | C1_EDX_PBE)
 #define C81_ECX_HIDDEN	(C81_ECX_SVM | C81_ECX_SKINIT | C81_ECX_WDT)
@@ -191,12 +204,45 @@ static void thv_cpuid_default(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
 	case 0x1:
 		*ecx &= ~C1_ECX_HIDDEN;
 		*ecx |= C1_ECX_HYPERVISOR;
+		/*
+		 * XSAVE if fpu.c can switch it; AVX and its relatives
+		 * only with AVX state.  OSXSAVE is set at the end.
+		 */
+		if (!thv_xfeatures)
+			*ecx &= ~C1_ECX_XSAVE;
+		if (!(thv_xfeatures & XFEATURE_MASK_YMM))
+			*ecx &= ~(C1_ECX_AVX | C1_ECX_FMA | C1_ECX_F16C);
 		*edx &= ~C1_EDX_HIDDEN;
 		/* EBX[31:24]: initial APIC ID = the vCPU id */
 		*ebx = (*ebx & 0x00ffffff) | (vcpu->id << 24);
 		break;
+	case 0x7:
+		if (subleaf != 0)
+			break;
+		if (!(thv_xfeatures & XFEATURE_MASK_YMM))
+			*ebx &= ~C7_EBX_AVX2;
+		*ebx &= ~C7_EBX_AVX512;
+		*ecx &= ~C7_ECX_AVX512;
+		*edx &= ~C7_EDX_AVX512;
+		break;
+	case 0xd:
+		/*
+		 * XSAVE (SDM Vol. 1 13.2): 0.EAX/EDX the XCR0 bits the guest
+		 * may set, EBX the area for its XCR0 now, ECX for all of
+		 * them; sub-leaf 1 offers none of XSAVEOPT/XSAVEC/XGETBV1/
+		 * XSAVES; sub-leaf 2 (AVX) where and how big, as the CPU says.
+		 */
+		if (subleaf == 0 && thv_xfeatures) {
+			*eax = thv_xfeatures;
+			*edx = thv_xfeatures >> 32;
+			*ebx = thv_xsave_size_for(vcpu->xcr0);
+			*ecx = thv_xsave_size_for(thv_xfeatures);
+		} else if (!(subleaf == 2 &&
+			     (thv_xfeatures & XFEATURE_MASK_YMM))) {
+			*eax = *ebx = *ecx = *edx = 0;
+		}
+		break;
 	case 0x6:	/* thermal and power management */
-	case 0xd:	/* XSAVE: hidden, see leaf 1 */
 	case 0x8000000a: /* SVM features: no nested virtualization */
 		*eax = *ebx = *ecx = *edx = 0;
 		break;
@@ -219,6 +265,12 @@ void thv_cpuid(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
 	e = thv_cpuid_find(vcpu, leaf, subleaf);
 	if (e)
 		thv_cpuid_apply(e, leaf, subleaf, eax, ebx, ecx, edx);
+	/* OSXSAVE mirrors the guest's CR4.OSXSAVE (SDM Vol. 2A CPUID). */
+	if (leaf == 1) {
+		*ecx &= ~C1_ECX_OSXSAVE;
+		if ((*ecx & C1_ECX_XSAVE) && thv_guest_osxsave(vcpu))
+			*ecx |= C1_ECX_OSXSAVE;
+	}
 }
 
 /* Does the guest see x2APIC?  Then IA32_APIC_BASE.EXTD is writable. */
@@ -228,4 +280,17 @@ bool thv_cpuid_has_x2apic(struct thv_vcpu *vcpu)
 
 	thv_cpuid(vcpu, 1, 0, &a, &b, &c, &d);
 	return c & C1_ECX_X2APIC;
+}
+
+/* The guest's CR4.OSXSAVE: cheap where the backend keeps CR4 handy. */
+bool thv_guest_osxsave(struct thv_vcpu *vcpu)
+{
+	struct thv_sregs s;
+
+	if (!thv_xfeatures)
+		return false;
+	if (thv_ops->get_cr)
+		return thv_ops->get_cr(vcpu, 4) & X86_CR4_OSXSAVE;
+	thv_ops->get_sregs(vcpu, &s);
+	return s.cr4 & X86_CR4_OSXSAVE;
 }

@@ -25,6 +25,7 @@
 #include <linux/io.h>
 #include <asm/msr-index.h>
 #include <asm/msr.h>
+#include <asm/fpu/types.h>
 #include <asm/trapnr.h>
 #include "thv.h"
 
@@ -601,6 +602,31 @@ static int thv_handle_dr(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	return 1;
 }
 
+/*
+ * XSETBV (SDM Vol. 2C XSETBV, Vol. 1 13.3): only XCR0 exists; CPL 0;
+ * bit 0 (x87) always set; AVX state needs SSE state; nothing thv cannot
+ * switch (fpu.c: x87, SSE).  Anything else is #GP, as on the CPU.
+ */
+static int thv_handle_xsetbv(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	u64 *r = vcpu->regs;
+	u64 val = (r[THV_RDX] << 32) | (u32)r[THV_RAX];
+
+	if (!thv_guest_osxsave(vcpu)) {
+		thv_ops->inject_exception(vcpu, X86_TRAP_UD, false, 0);
+		return 1;
+	}
+	if (thv_ops->get_cpl(vcpu) != 0 || (u32)r[THV_RCX] != 0 ||
+	    !(val & XFEATURE_MASK_FP) || (val & ~thv_xfeatures) ||
+	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE))) {
+		thv_ops->inject_exception(vcpu, X86_TRAP_GP, true, 0);
+		return 1;
+	}
+	vcpu->xcr0 = val;
+	thv_skip_insn(vcpu, exit);
+	return 1;
+}
+
 static int thv_handle_fail_entry(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
 	struct thv_run *run = vcpu->run;
@@ -639,6 +665,7 @@ static const thv_exit_handler_t thv_exit_handlers[THV_X_NR] = {
 	[THV_X_PAUSE]		= thv_handle_pause,
 	[THV_X_DR]		= thv_handle_dr,
 	[THV_X_SOFT_INT]	= thv_handle_soft_int,
+	[THV_X_XSETBV]		= thv_handle_xsetbv,
 	[THV_X_FAIL_ENTRY]	= thv_handle_fail_entry,
 	[THV_X_UNHANDLED]	= thv_handle_unhandled,
 };

@@ -108,6 +108,7 @@ static int __init thv_init(void)
 		return -ENODEV;
 	}
 
+	thv_fpu_setup();
 	ret = thv_ops->hardware_setup(&thv_caps);
 	if (ret)
 		return ret;	/* the backend printed the one clear line */

@@ -152,7 +152,8 @@ struct thv_vcpu {
 	u64 mmu_generation;		/* last generation this vCPU ran with */
 	u64 exits;
 
-	void *fpu;			/* the guest's FXSAVE area, fpu.c */
+	void *fpu;			/* the guest's FXSAVE/XSAVE area, fpu.c */
+	u64 xcr0;			/* the guest's XCR0 (XSETBV), fpu.c */
 	void *arch;			/* the backend's per-vCPU state */
 };
 
@@ -182,6 +183,7 @@ enum thv_exit_kind {
 	THV_X_PAUSE,		/* PAUSE: a spinning guest, let others run */
 	THV_X_DR,		/* MOV to or from a debug register */
 	THV_X_SOFT_INT,		/* INT n/INT3/INTO (SVM INTn intercept) */
+	THV_X_XSETBV,		/* XSETBV: a new XCR0 for the guest */
 	THV_X_FAIL_ENTRY,
 	THV_X_UNHANDLED,
 	THV_X_NR
@@ -325,6 +327,11 @@ int thv_mmu_map(struct thv_mmu *mmu, u64 gpa, u64 hpa);
 u64 thv_mmu_root_pa(struct thv_mmu *mmu);
 
 /* fpu.c */
+extern u64 thv_xfeatures;
+void thv_fpu_setup(void);
+unsigned int thv_xsave_size_for(u64 xcr0);
+void thv_xcr0_guest(struct thv_vcpu *vcpu);
+void thv_xcr0_host(struct thv_vcpu *vcpu);
 int thv_guest_fpu_alloc(struct thv_vcpu *vcpu);
 void thv_guest_fpu_free(struct thv_vcpu *vcpu);
 void thv_guest_fpu_enter(struct thv_vcpu *vcpu);
@@ -386,5 +393,6 @@ int thv_set_cpuid(struct thv_vcpu *vcpu, const struct thv_cpuid __user *arg);
 void thv_cpuid(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
 	       u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);
 bool thv_cpuid_has_x2apic(struct thv_vcpu *vcpu);
+bool thv_guest_osxsave(struct thv_vcpu *vcpu);
 
 #endif /* THV_H */

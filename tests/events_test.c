@@ -382,6 +382,53 @@ TEST_F(events, breakpoint_intercepted)
 	guest_expect_hlt(_metadata, vm);
 }
 
+/* A TF single-step trap, intercepted: RIP after the stepped NOP. */
+GUEST_SYMBOL(db_after);
+GUEST_CODE64(ev_db,
+	G_IDT_GATE(db_idt, 1, db_handler)
+	"lea db_idt(%rip), %rax\n"
+	"mov %rax, db_idtr + 2(%rip)\n"
+	"lidt db_idtr(%rip)\n"
+	"pushfq\n"
+	"orq $0x100, (%rsp)\n"		/* TF */
+	"popfq\n"
+	"nop\n"				/* the trap comes after this */
+	GUEST_LABEL(db_after)
+	"mov $0x44, %eax\n"
+	G_REPORT_EAX
+	"hlt\n"
+	"db_handler:\n"
+	"andq $~0x100, 16(%rsp)\n"	/* clear TF in the saved RFLAGS */
+	"mov (%rsp), %eax\n"
+	G_REPORT_EAX
+	"iretq\n"
+	".p2align 4\n"
+	"db_idt: .fill 2 * 16, 1, 0\n"
+	"db_idtr: .word 2 * 16 - 1\n"
+	".quad 0\n");
+
+TEST_F(events, single_step_trap_intercepted)
+{
+	struct thv_vm *vm = &self->vm;
+	struct thv_run *run;
+	uint32_t got;
+
+	ev_start(_metadata, vm, ev_db_start, ev_db_end);
+	ev_intercept(_metadata, vm, 1u << 1);
+	run = vcpu_run_expect(_metadata, vm, THV_EXIT_EXCEPTION);
+	EXPECT_EQ(1, run->exception.vector);
+	EXPECT_EQ(guest_rip(ev_db, db_after), run->exit_rip)
+		TH_LOG("#DB exit at 0x%llx, want after the NOP at 0x%llx",
+		       (unsigned long long)run->exit_rip,
+		       (unsigned long long)guest_rip(ev_db, db_after));
+	run->exception.reinject = 1;
+	got = guest_report(_metadata, vm);
+	EXPECT_EQ((uint32_t)guest_rip(ev_db, db_after), got)
+		TH_LOG("the #DB handler's return RIP 0x%x", got);
+	EXPECT_EQ(0x44, guest_report(_metadata, vm));
+	guest_expect_hlt(_metadata, vm);
+}
+
 GUEST_SYMBOL(of_insn);
 GUEST_CODE32(ev_of,
 	"mov $0x7fffffff, %eax\n"
@@ -546,6 +593,156 @@ TEST_F(events, tsc_pause_dr_invd)
 	EXPECT_EQ(0, got) TH_LOG("#GP error code 0x%x", got);
 	got = guest_report(_metadata, vm);
 	EXPECT_EQ(0x6b, got) TH_LOG("no #GP for DR7 bits 63:32");
+	guest_expect_hlt(_metadata, vm);
+}
+
+/* ------------------------------------------------------------------ */
+/* XSAVE: XSETBV with the manual's rules, AVX state kept across exits.  */
+
+/*
+ * R12 counts faults; the #UD and #GP handlers report the vector and skip
+ * the 3-byte XSETBV.  The report codes: 0xd0.. progress markers.
+ */
+GUEST_CODE64(ev_xsave,
+	G_IDT_GATE(xs_idt, 6, xs_ud)
+	G_IDT_GATE(xs_idt, 13, xs_gp)
+	"lea xs_idt(%rip), %rax\n"
+	"mov %rax, xs_idtr + 2(%rip)\n"
+	"lidt xs_idtr(%rip)\n"
+	"mov $1, %eax\n"
+	"cpuid\n"
+	"mov %ecx, %eax\n"		/* 1: leaf 1 ECX (XSAVE bit 26) */
+	G_REPORT_EAX
+	"bt $26, %ecx\n"
+	"jnc 9f\n"
+	/* CR4.OSXSAVE = 0: XSETBV is #UD. */
+	"xor %ecx, %ecx\n"
+	"mov $3, %eax\n"
+	"xor %edx, %edx\n"
+	"xsetbv\n"
+	"mov %cr4, %rax\n"
+	"bts $18, %rax\n"		/* CR4.OSXSAVE */
+	"mov %rax, %cr4\n"
+	"mov $1, %eax\n"
+	"cpuid\n"
+	"mov %ecx, %eax\n"		/* 2: OSXSAVE (bit 27) now set */
+	G_REPORT_EAX
+	"mov $0xd, %eax\n"
+	"xor %ecx, %ecx\n"
+	"cpuid\n"			/* 3: the XCR0 bits offered */
+	G_REPORT_EAX
+	"mov %eax, %r13d\n"
+	"xor %ecx, %ecx\n"
+	"xgetbv\n"			/* 4: XCR0 at reset: x87 only */
+	G_REPORT_EAX
+	/* Refused: no x87 bit, AVX without SSE, ECX=1, an unknown bit. */
+	"xor %ecx, %ecx\n"
+	"mov $2, %eax\n"
+	"xor %edx, %edx\n"
+	"xsetbv\n"
+	"mov $5, %eax\n"
+	"xsetbv\n"
+	"mov $1, %ecx\n"
+	"mov $3, %eax\n"
+	"xsetbv\n"
+	"xor %ecx, %ecx\n"
+	"mov $0x203, %eax\n"
+	"xsetbv\n"
+	/* Accepted: x87|SSE, read back with XGETBV (not an exit). */
+	"mov $3, %eax\n"
+	"xsetbv\n"
+	"xgetbv\n"			/* 5: XCR0 = 3 */
+	G_REPORT_EAX
+	"mov %r12d, %eax\n"		/* 6: faults so far: 1 #UD + 4 #GP */
+	G_REPORT_EAX
+	"bt $2, %r13d\n"
+	"jnc 8f\n"
+	/* AVX: XCR0 = 7, a YMM upper half survives an exit. */
+	"mov $7, %eax\n"
+	"xor %edx, %edx\n"
+	"xsetbv\n"
+	"xgetbv\n"			/* 7: XCR0 = 7 */
+	G_REPORT_EAX
+	"mov %cr4, %rax\n"		/* 8: CR4 (OSXSAVE is bit 18) */
+	G_REPORT_EAX
+	"vcmpps $15, %ymm3, %ymm3, %ymm3\n"	/* TRUE_US: all ones */
+	"vextractf128 $1, %ymm3, %xmm4\n"
+	"movq %xmm4, %rax\n"		/* 7: upper half, low 32 bits */
+	G_REPORT_EAX
+	"mov $0xd7, %eax\n"		/* 8: an exit with YMM3 live */
+	G_REPORT_EAX
+	"vextractf128 $1, %ymm3, %xmm4\n"
+	"movq %xmm4, %rax\n"		/* 9: the same after the exit */
+	G_REPORT_EAX
+	"8:\n"
+	"mov $0xdd, %eax\n"
+	G_REPORT_EAX
+	"hlt\n"
+	"9:\n"
+	"mov $0xde, %eax\n"		/* no XSAVE: a SKIP */
+	G_REPORT_EAX
+	"hlt\n"
+	"xs_ud:\n"
+	"inc %r12d\n"
+	"addq $3, (%rsp)\n"
+	"mov $0xd6, %eax\n"
+	G_REPORT_EAX
+	"iretq\n"
+	"xs_gp:\n"
+	"inc %r12d\n"
+	"add $8, %rsp\n"		/* error code */
+	"addq $3, (%rsp)\n"
+	"mov $0xd13, %eax\n"
+	G_REPORT_EAX
+	"iretq\n"
+	".p2align 4\n"
+	"xs_idt: .fill 14 * 16, 1, 0\n"
+	"xs_idtr: .word 14 * 16 - 1\n"
+	".quad 0\n");
+
+TEST_F(events, xsetbv)
+{
+	struct thv_vm *vm = &self->vm;
+	uint32_t got, offered;
+	int i;
+
+	ev_start(_metadata, vm, ev_xsave_start, ev_xsave_end);
+	got = guest_report(_metadata, vm);
+	if (!(got & (1u << 26))) {
+		EXPECT_EQ(0xde, guest_report(_metadata, vm));
+		SKIP(return, "this CPU has no XSAVE, so neither has the guest");
+	}
+	EXPECT_EQ(0, got & (1u << 27)) TH_LOG("OSXSAVE set before CR4.OSXSAVE");
+	EXPECT_EQ(0xd6, guest_report(_metadata, vm))
+		TH_LOG("XSETBV with CR4.OSXSAVE = 0 did not #UD");
+	got = guest_report(_metadata, vm);
+	EXPECT_NE(0, got & (1u << 27)) TH_LOG("OSXSAVE clear after CR4.OSXSAVE");
+	offered = guest_report(_metadata, vm);
+	EXPECT_EQ(3, offered & 3) TH_LOG("CPUID 0xd EAX 0x%x", offered);
+	EXPECT_EQ(0, offered & ~7u) TH_LOG("CPUID 0xd EAX 0x%x: more than x87/SSE/AVX",
+					   offered);
+	got = guest_report(_metadata, vm);
+	EXPECT_EQ(1, got) TH_LOG("XCR0 at reset 0x%x", got);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0xd13, guest_report(_metadata, vm))
+			TH_LOG("bad XSETBV %d did not #GP", i);
+	got = guest_report(_metadata, vm);
+	EXPECT_EQ(3, got) TH_LOG("XCR0 after XSETBV 3: 0x%x", got);
+	EXPECT_EQ(5, guest_report(_metadata, vm));
+	if (offered & 4) {
+		got = guest_report(_metadata, vm);
+		EXPECT_EQ(7, got) TH_LOG("XCR0 after XSETBV 7: 0x%x", got);
+		got = guest_report(_metadata, vm);
+		EXPECT_NE(0, got & (1u << 18)) TH_LOG("guest CR4 0x%x", got);
+		got = guest_report(_metadata, vm);
+		EXPECT_EQ(0xffffffff, got)
+			TH_LOG("YMM3[159:128] before an exit: 0x%x", got);
+		EXPECT_EQ(0xd7, guest_report(_metadata, vm));
+		got = guest_report(_metadata, vm);
+		EXPECT_EQ(0xffffffff, got)
+			TH_LOG("YMM3[159:128] after an exit: 0x%x", got);
+	}
+	EXPECT_EQ(0xdd, guest_report(_metadata, vm));
 	guest_expect_hlt(_metadata, vm);
 }
 

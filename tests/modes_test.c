@@ -517,7 +517,6 @@ TEST_F(modes, exception_intercepts_refused)
 
 	set_exc_intercepts(_metadata, &self->vm, 1u << 2, -EINVAL);	/* NMI */
 	set_exc_intercepts(_metadata, &self->vm, 1u << 18, -EINVAL);	/* #MC */
-	set_exc_intercepts(_metadata, &self->vm, 1u << 1, -EINVAL);	/* #DB */
 	EXPECT_EQ(-1, ioctl(self->vm.vcpu_fd, THV_SET_EXCEPTION_INTERCEPTS, &x));
 	EXPECT_EQ(EINVAL, errno);
 	set_exc_intercepts(_metadata, &self->vm, 0, 0);

@@ -119,12 +119,13 @@ struct thv_memory_region {
 /*
  * Which guest exceptions (bit n = vector n) end RUN with
  * THV_EXIT_EXCEPTION instead of being delivered to the guest.  Vectors
- * 1 (#DB), 2 (NMI) and 18 (#MC) cannot be chosen (EINVAL): thv uses #DB
- * itself, NMI and #MC belong to the host.  #BP and #OF exit with RIP at
- * the INT3/INTO; re-injected, the guest's handler returns past it.
+ * 2 (NMI) and 18 (#MC) cannot be chosen (EINVAL): they belong to the
+ * host.  #BP and #OF exit with RIP at the INT3/INTO; re-injected, the
+ * guest's handler returns past it.  #DB exits as the CPU reports it
+ * (a single-step trap: RIP after the instruction).
  */
 #define THV_SET_EXCEPTION_INTERCEPTS _IOW(THVIO, 0x26, struct thv_exception_intercepts)
-#define THV_EXCEPTIONS_ALLOWED	(~((1u << 1) | (1u << 2) | (1u << 18)))
+#define THV_EXCEPTIONS_ALLOWED	(~((1u << 2) | (1u << 18)))
 
 /*
  * Raise an external interrupt with this vector (32-255), as an interrupt

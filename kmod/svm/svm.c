@@ -392,6 +392,12 @@ static void svm_decode_vintr(struct svm_vcpu *svm, struct thv_exit *exit)
 	exit->kind = THV_X_IRQ_WINDOW;
 }
 
+static void svm_decode_xsetbv(struct svm_vcpu *svm, struct thv_exit *exit)
+{
+	exit->kind = THV_X_XSETBV;
+	exit->insn_len = 3;			/* 0f 01 d1 */
+}
+
 /* INTn intercepted (APM 15.13.2): which instruction, exit.c reads. */
 static void svm_decode_swint(struct svm_vcpu *svm, struct thv_exit *exit)
 {
@@ -473,7 +479,7 @@ static void svm_decode_exception(struct svm_vcpu *svm, struct thv_exit *exit)
 		exit->exc.cr2 = exit->info2;
 }
 
-/* SVM instructions, MONITOR/MWAIT, XSETBV: #UD in the guest. */
+/* SVM instructions, MONITOR/MWAIT: #UD in the guest. */
 static void svm_decode_denied(struct svm_vcpu *svm, struct thv_exit *exit)
 {
 	exit->kind = THV_X_DENIED_INSN;
@@ -509,7 +515,7 @@ static const svm_decode_fn svm_decoders[SVM_EXIT_TABLE_SIZE] = {
 	[SVM_EXIT_MONITOR]	= svm_decode_denied,
 	[SVM_EXIT_MWAIT]	= svm_decode_denied,
 	[SVM_EXIT_MWAIT_COND]	= svm_decode_denied,
-	[SVM_EXIT_XSETBV]	= svm_decode_denied,
+	[SVM_EXIT_XSETBV]	= svm_decode_xsetbv,
 };
 
 /* APM 15.25.6: EXITINFO1 is a page-fault-like error code, EXITINFO2 the GPA. */
@@ -656,7 +662,9 @@ static int svm_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	asm volatile("clgi" ::: "memory");
 	local_irq_enable();
 
+	thv_xcr0_guest(vcpu);		/* IRQs held by GIF = 0 */
 	thv_svm_vmrun(svm->vmcb_pa, vcpu->regs, sd->host_vmsave_pa);
+	thv_xcr0_host(vcpu);
 
 	local_irq_disable();
 	asm volatile("stgi" ::: "memory");

@@ -667,9 +667,10 @@ static int vmx_guest_set_cr0(u64 val)
 
 static int vmx_guest_set_cr4(u64 val)
 {
+	u64 ok = VMX_CR4_GUEST_OK | (thv_xfeatures ? X86_CR4_OSXSAVE : 0);
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
 
-	if (val & ~(VMX_CR4_GUEST_OK & vmx_conf.cr4_fixed1))
+	if (val & ~(ok & vmx_conf.cr4_fixed1))
 		return -EINVAL;
 	if ((efer & EFER_LMA) && !(val & X86_CR4_PAE))
 		return -EINVAL;
@@ -981,6 +982,11 @@ static void vmx_decode_skip(struct vmx_vcpu *vmx, struct thv_exit *exit)
 	exit->kind = THV_X_SKIP_INSN;
 }
 
+static void vmx_decode_xsetbv(struct vmx_vcpu *vmx, struct thv_exit *exit)
+{
+	exit->kind = THV_X_XSETBV;
+}
+
 /* SDM 26.7.5: the guest can take an interrupt now. */
 static void vmx_decode_irq_window(struct vmx_vcpu *vmx, struct thv_exit *exit)
 {
@@ -1007,7 +1013,7 @@ static void vmx_decode_vmcall(struct vmx_vcpu *vmx, struct thv_exit *exit)
 	exit->hc_insn = THV_HC_INSN_VMCALL;
 }
 
-/* VMX instructions, MONITOR/MWAIT, XSETBV...: #UD in the guest. */
+/* VMX instructions, MONITOR/MWAIT...: #UD in the guest. */
 static void vmx_decode_denied(struct vmx_vcpu *vmx, struct thv_exit *exit)
 {
 	exit->kind = THV_X_DENIED_INSN;
@@ -1129,7 +1135,7 @@ static const vmx_decode_fn vmx_decoders[] = {
 	[EXIT_REASON_INVEPT]		= vmx_decode_denied,
 	[EXIT_REASON_INVVPID]		= vmx_decode_denied,
 	[EXIT_REASON_WBINVD]		= vmx_decode_skip,
-	[EXIT_REASON_XSETBV]		= vmx_decode_denied,
+	[EXIT_REASON_XSETBV]		= vmx_decode_xsetbv,
 	[EXIT_REASON_PREEMPTION_TIMER]	= vmx_decode_host_event,
 };
 
@@ -1378,7 +1384,9 @@ static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	/* CR2 is not in the VMCS: the guest's goes in by hand (SDM 28.3). */
 	if (native_read_cr2() != vmx->guest_cr2)
 		native_write_cr2(vmx->guest_cr2);
+	thv_xcr0_guest(vcpu);
 	fail = thv_vmx_vmenter(vcpu->regs, vmx->launched);
+	thv_xcr0_host(vcpu);
 	vmx->guest_cr2 = native_read_cr2();
 	vmx_syscall_msrs_exit(vmx);
 	vmx_restore_host(vmx);
