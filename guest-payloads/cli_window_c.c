@@ -39,9 +39,15 @@ static void on_irq(struct ex_regs *regs)
 {
 	hits++;
 	hit_stage = stage;
-	if (regs->vector == IRQ0_VECTOR)
+	if (regs->vector == IRQ0_VECTOR) {
+		/*
+		 * Mask IRQ0 before the EOI: the PIT keeps ticking, and a
+		 * tick raised while we were slow would otherwise come in
+		 * right after our IRET, before the guest's CLI.
+		 */
+		outb(PIC1_DATA, 0xff);
 		pic_eoi(0);
-	else
+	} else
 		xapic_write(APIC_EOI, 0);
 }
 

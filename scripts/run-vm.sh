@@ -127,7 +127,10 @@ elif [ "$accel" = kvm ]; then
 else
 	# THV_CPU overrides the emulated CPU, e.g. qemu64,+svm,+npt,+la57
 	# for a host kernel with 5-level paging (and so 5-level NPT).
-	qemu_cmd -accel tcg -cpu "${THV_CPU:-qemu64,+svm,+npt}"
+	# +xsave: guests get XSAVE/XSETBV here, while the la57 lane (no
+	# XSAVE) keeps thv's FXSAVE path tested.  +xsaveopt too: with
+	# XSAVE alone the 6.12 kernel hangs in its FPU setup under TCG.
+	qemu_cmd -accel tcg -cpu "${THV_CPU:-qemu64,+svm,+npt,+xsave,+xsaveopt}"
 fi
 
 echo "run-vm: booting $kver in $mode mode ($accel), log: $log" >&2
