@@ -1078,6 +1078,38 @@ TEST_F(runner, hello64_c)
 	EXPECT_CONTAINS(self->res.err, "guest done (ucall)");
 }
 
+/*
+ * EPT/NPT: every first touch of a guest page is a nested page fault that
+ * thv.ko handles without userspace.  npt64.elf touches 256 new pages;
+ * the summary line must count at least that many in-kernel exits.
+ */
+TEST_F(runner, npt64_c)
+{
+	unsigned long long all = 0, inside = 0;
+	char p[PATH_MAX];
+	const char *s;
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "npt64.elf", p, sizeof(p));
+	run_thv("run", "-m", "8M", p);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.out, "npt: wrote 256 fresh pages\n");
+	EXPECT_CONTAINS(self->res.out, "npt: read back 256 pages ok\n");
+	s = strstr(self->res.err, " VM exits in all, ");
+	ASSERT_NE(NULL, s) {
+		LOG_OUTPUT();
+	}
+	while (s > self->res.err && s[-1] >= '0' && s[-1] <= '9')
+		s--;
+	ASSERT_EQ(2, sscanf(s, "%llu VM exits in all, %llu of them handled inside",
+			    &all, &inside)) {
+		LOG_OUTPUT();
+	}
+	EXPECT_LE(256, inside) TH_LOG("%llu exits handled in thv.ko for 256 fresh pages",
+				      inside);
+	EXPECT_LE(inside, all);
+}
+
 /* MSRs kept per guest: SYSCALL must land on the guest's own LSTAR. */
 TEST_F(runner, msr64_c)
 {
