@@ -63,10 +63,12 @@
 #define MSR_TSC_AUX		0xc0000103
 
 #define CR4_DE			(1UL << 3)	/* debugging extensions */
+#define CR4_OSXSAVE		(1UL << 18)	/* the OS uses XSAVE/XSETBV */
 
 /* CPUID bits (SDM Vol. 2A table 3-10, APM Vol. 3 E.4.2). */
 #define CPUID1_ECX_MONITOR	(1U << 3)
 #define CPUID1_ECX_XSAVE	(1U << 26)
+#define CPUID1_ECX_OSXSAVE	(1U << 27)
 #define CPUID1_ECX_HYPERVISOR	(1U << 31)
 #define CPUID81_ECX_SVM		(1U << 2)
 
@@ -97,6 +99,7 @@ static volatile unsigned long fault_vector, fault_error, fault_rip;
  *   0f 30 WRMSR, 0f 32 RDMSR                     2 bytes
  *   0f 21 /r MOV from DR, 0f 23 /r MOV to DR     3 bytes (ModRM)
  *   0f 01 d8 VMRUN, 0f 01 c8 MONITOR             3 bytes
+ *   0f 01 d1 XSETBV                              3 bytes
  * Anything else: 0, and the handler gives up.
  */
 static unsigned int insn_len(const uint8_t *insn)
@@ -114,7 +117,8 @@ static unsigned int insn_len(const uint8_t *insn)
 		return rex + 2;
 	if (insn[1] == 0x21 || insn[1] == 0x23)
 		return rex + 3;
-	if (insn[1] == 0x01 && (insn[2] == 0xd8 || insn[2] == 0xc8))
+	if (insn[1] == 0x01 &&
+	    (insn[2] == 0xd8 || insn[2] == 0xc8 || insn[2] == 0xd1))
 		return rex + 3;
 	return 0;
 }
@@ -571,6 +575,104 @@ static void test_denied(void)
 	guest_printf("cpu: #UD for vmrun and monitor ok\n");
 }
 
+/* ------------------------------------------------------------------ */
+/* XSETBV: the guest's own XCR0, checked by the hypervisor.            */
+
+/*
+ * XSETBV always exits (SVM intercept, VMX unconditionally).  thv.ko
+ * checks the value as the CPU would (SDM Vol. 2C XSETBV) and keeps it as
+ * this vCPU's XCR0, loaded only while the guest runs.  Returns the fault
+ * vector, or 0.
+ */
+static unsigned long try_xsetbv(uint32_t xcr, uint64_t val)
+{
+	unsigned long insn;
+
+	fault_arm();
+	asm volatile("mov $1f, %0\n\t"
+		     "1: xsetbv"
+		     : "=&r"(insn)
+		     : "c"(xcr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
+		     : "memory");
+	fault_armed = false;
+	if (!fault_count)
+		return 0;
+	GUEST_ASSERT_EQ(fault_count, 1);
+	GUEST_ASSERT_EQ(fault_rip, insn);
+	return fault_vector;
+}
+
+static uint64_t xgetbv(uint32_t xcr)
+{
+	uint32_t lo, hi;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(xcr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static void test_xsetbv(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (!(c & CPUID1_ECX_XSAVE)) {
+		guest_printf("cpu: xsetbv skipped (no XSAVE)\n");
+		return;
+	}
+	/* Without CR4.OSXSAVE the instruction does not exist: #UD. */
+	GUEST_ASSERT_EQ(c & CPUID1_ECX_OSXSAVE, 0);
+	GUEST_ASSERT_EQ(try_xsetbv(0, 3), VEC_UD);
+	write_cr4(read_cr4() | CR4_OSXSAVE);
+	/* CPUID.1 OSXSAVE mirrors CR4.OSXSAVE. */
+	cpuid(1, 0, &a, &b, &c, &d);
+	GUEST_ASSERT_EQ(c & CPUID1_ECX_OSXSAVE, CPUID1_ECX_OSXSAVE);
+	/* Leaf 0xd: x87 and SSE state at least. */
+	cpuid(0xd, 0, &a, &b, &c, &d);
+	GUEST_ASSERT_EQ(a & 3, 3);
+	GUEST_ASSERT_EQ(xgetbv(0), 1);		/* x87 only, at reset */
+	GUEST_ASSERT_EQ(try_xsetbv(0, 2), VEC_GP);	/* no x87 bit */
+	GUEST_ASSERT_EQ(try_xsetbv(0, 5), VEC_GP);	/* AVX without SSE */
+	GUEST_ASSERT_EQ(try_xsetbv(1, 3), VEC_GP);	/* no XCR1 to set */
+	GUEST_ASSERT_EQ(try_xsetbv(0, 3), 0);
+	GUEST_ASSERT_EQ(xgetbv(0), 3);
+	guest_printf("cpu: xsetbv ok (XCR0 = 0x%llx)\n",
+		     (unsigned long long)xgetbv(0));
+}
+
+/* ------------------------------------------------------------------ */
+/* String port I/O: REP OUTSB and REP INSB in one exit each.           */
+
+static void test_string_io(void)
+{
+	static const char line[] = "cpu: rep outsb reached the UART\n";
+	const char *src = line;
+	unsigned long n = sizeof(line) - 1;
+	uint8_t buf[16], *dst = buf;
+	unsigned long i;
+
+	/*
+	 * thv.ko reads the bytes from guest memory (through the guest's
+	 * page tables) and hands them to the runner in one I/O exit with a
+	 * count; the runner's UART prints them.
+	 */
+	asm volatile("rep outsb"
+		     : "+S"(src), "+c"(n)
+		     : "d"(0x3f8)
+		     : "memory");
+	GUEST_ASSERT_EQ(n, 0);
+	/* INS from a port nothing claims: all ones, written into memory. */
+	memset(buf, 0, sizeof(buf));
+	n = sizeof(buf);
+	asm volatile("rep insb"
+		     : "+D"(dst), "+c"(n)
+		     : "d"(0x3e8)
+		     : "memory");
+	GUEST_ASSERT_EQ(n, 0);
+	for (i = 0; i < sizeof(buf); i++)
+		GUEST_ASSERT_EQ(buf[i], 0xff);
+	guest_printf("cpu: rep insb from an empty port ok\n");
+}
+
 int main(void)
 {
 	idt_set_handler(VEC_GP, on_fault);
@@ -582,6 +684,8 @@ int main(void)
 	test_debug_regs();
 	test_invd();
 	test_cpuid();
+	test_xsetbv();
+	test_string_io();
 	test_soft_int();
 	test_denied();
 

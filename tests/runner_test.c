@@ -1170,6 +1170,8 @@ static const char *const cpu_c_lines[] = {
 	/* 0 or 1: thv offers XSAVE only where fpu.c can switch it. */
 	"cpu: xsave (leaf 1 ECX[26]) = ",
 	"cpu: cpuid ok\n",
+	"cpu: rep outsb reached the UART\n",
+	"cpu: rep insb from an empty port ok\n",
 	"cpu: int3 and int $0x80 ok\n",
 	"cpu: #UD for vmrun and monitor ok\n",
 };
@@ -1191,6 +1193,11 @@ static void check_cpu_c(struct __test_metadata *_metadata,
 		if (!strstr(self->res.out, cpu_c_lines[i]))
 			break;
 	}
+	/* XSETBV is checked wherever the guest was offered XSAVE. */
+	if (strstr(self->res.out, "cpu: xsave (leaf 1 ECX[26]) = 1\n"))
+		EXPECT_CONTAINS(self->res.out, "cpu: xsetbv ok (XCR0 = 0x3)\n");
+	else
+		EXPECT_CONTAINS(self->res.out, "cpu: xsetbv skipped (no XSAVE)\n");
 	EXPECT_CONTAINS(self->res.out, last);
 	EXPECT_CONTAINS(self->res.err, "guest done (ucall)");
 }
