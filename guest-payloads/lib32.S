@@ -41,13 +41,17 @@ puts:
 /* puthex32: print EAX as "0x" and 8 hex digits.  Preserves registers. */
 puthex32:
 	push	eax
-	push	ecx
-	push	eax
 	mov	al, '0'
 	call	putc
 	mov	al, 'x'
 	call	putc
 	pop	eax
+	/* fall through */
+
+/* hex8: print EAX as 8 hex digits, no "0x".  Preserves registers. */
+hex8:
+	push	eax
+	push	ecx
 	mov	ecx, 8
 1:	rol	eax, 4			/* next nibble into the low bits */
 	push	eax
@@ -60,6 +64,14 @@ puthex32:
 	pop	eax
 	loop	1b
 	pop	ecx
+	pop	eax
+	ret
+
+/* newline: send '\n'.  Preserves registers. */
+newline:
+	push	eax
+	mov	al, '\n'
+	call	putc
 	pop	eax
 	ret
 

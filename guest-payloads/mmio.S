@@ -138,13 +138,6 @@ fail:
 	mov	al, 1
 	call	exit
 
-newline:
-	push	eax
-	mov	al, '\n'
-	call	putc
-	pop	eax
-	ret
-
 s_magic:	.asciz	"mmio: MAGIC = "
 s_counter:	.asciz	"mmio: COUNTER = "
 s_then:		.asciz	", then "

@@ -197,33 +197,6 @@ fail:
 	mov	al, 1
 	call	exit
 
-/* newline: send '\n'.  Preserves registers. */
-newline:
-	push	eax
-	mov	al, '\n'
-	call	putc
-	pop	eax
-	ret
-
-/* hex8: print EAX as 8 hex digits, no "0x".  Preserves registers. */
-hex8:
-	push	eax
-	push	ecx
-	mov	ecx, 8
-1:	rol	eax, 4
-	push	eax
-	and	al, 0x0f
-	add	al, '0'
-	cmp	al, '9'
-	jbe	2f
-	add	al, 'a' - '0' - 10
-2:	call	putc
-	pop	eax
-	loop	1b
-	pop	ecx
-	pop	eax
-	ret
-
 /* putdec: print EAX in decimal.  Preserves registers. */
 putdec:
 	push	eax

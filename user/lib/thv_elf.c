@@ -25,21 +25,6 @@
 /* More program headers than any real guest has: a corrupt e_phnum. */
 #define THV_ELF_MAX_PHDRS	64
 
-static int elf_fail(char *err, size_t err_len, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int elf_fail(char *err, size_t err_len, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err_len) {
-		va_start(ap, fmt);
-		vsnprintf(err, err_len, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
 int thv_is_elf(const void *image, size_t len)
 {
 	return len >= SELFMAG && !memcmp(image, ELFMAG, SELFMAG);
@@ -51,18 +36,18 @@ static int elf_check_segment(const GElf_Phdr *ph, unsigned int i,
 			     char *err, size_t err_len)
 {
 	if (ph->p_filesz > ph->p_memsz)
-		return elf_fail(err, err_len, -ENOEXEC,
+		return thv_errf(err, err_len, -ENOEXEC,
 				"segment %u: p_filesz 0x%" PRIx64
 				" is larger than p_memsz 0x%" PRIx64, i,
 				(uint64_t)ph->p_filesz, (uint64_t)ph->p_memsz);
 	if (ph->p_offset > file_len || ph->p_filesz > file_len - ph->p_offset)
-		return elf_fail(err, err_len, -ENOEXEC,
+		return thv_errf(err, err_len, -ENOEXEC,
 				"segment %u: bytes 0x%" PRIx64 "+0x%" PRIx64
 				" are past the end of the file (%zu bytes): "
 				"truncated?", i, (uint64_t)ph->p_offset,
 				(uint64_t)ph->p_filesz, file_len);
 	if (ph->p_paddr > mem_size || ph->p_memsz > mem_size - ph->p_paddr)
-		return elf_fail(err, err_len, -ERANGE,
+		return thv_errf(err, err_len, -ERANGE,
 				"segment %u at 0x%" PRIx64 "-0x%" PRIx64
 				" is outside guest RAM (0x%" PRIx64 " bytes)",
 				i, (uint64_t)ph->p_paddr,
@@ -86,25 +71,25 @@ static int elf_scan(const void *image, size_t len, uint64_t mem_size,
 
 	memset(info, 0, sizeof(*info));
 	if (!thv_is_elf(image, len))
-		return elf_fail(err, err_len, -ENOEXEC, "not an ELF file");
+		return thv_errf(err, err_len, -ENOEXEC, "not an ELF file");
 	hdr_len = len > EI_CLASS && ((const unsigned char *)image)[EI_CLASS] ==
 		  ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
 	if (len < hdr_len)
-		return elf_fail(err, err_len, -ENOEXEC,
+		return thv_errf(err, err_len, -ENOEXEC,
 				"truncated ELF header: the file has %zu bytes, "
 				"the header alone %zu", len, hdr_len);
 	if (elf_version(EV_CURRENT) == EV_NONE)
-		return elf_fail(err, err_len, -ENOSYS, "libelf: %s",
+		return thv_errf(err, err_len, -ENOSYS, "libelf: %s",
 				elf_errmsg(-1));
 	/* libelf only reads the buffer (ELF_C_READ_MEMORY). */
 	elf = elf_memory((char *)image, len);
 	if (!elf)
-		return elf_fail(err, err_len, -ENOEXEC, "malformed ELF: %s",
+		return thv_errf(err, err_len, -ENOEXEC, "malformed ELF: %s",
 				elf_errmsg(-1));
 
 	class = gelf_getclass(elf);
 	if (!gelf_getehdr(elf, &eh)) {
-		ret = elf_fail(err, err_len, -ENOEXEC,
+		ret = thv_errf(err, err_len, -ENOEXEC,
 			       "truncated or malformed ELF header: %s",
 			       elf_errmsg(-1));
 		goto out;
@@ -114,31 +99,31 @@ static int elf_scan(const void *image, size_t len, uint64_t mem_size,
 	} else if (class == ELFCLASS32 && eh.e_machine == EM_386) {
 		info->bits = 32;
 	} else {
-		ret = elf_fail(err, err_len, -ENOEXEC,
+		ret = thv_errf(err, err_len, -ENOEXEC,
 			       "ELF%d for machine %u, not x86 (want EM_386 "
 			       "for 32-bit or EM_X86_64 for 64-bit code)",
 			       class == ELFCLASS64 ? 64 : 32, eh.e_machine);
 		goto out;
 	}
 	if (eh.e_ident[EI_DATA] != ELFDATA2LSB) {
-		ret = elf_fail(err, err_len, -ENOEXEC, "big-endian ELF");
+		ret = thv_errf(err, err_len, -ENOEXEC, "big-endian ELF");
 		goto out;
 	}
 	if (eh.e_type != ET_EXEC) {
-		ret = elf_fail(err, err_len, -ENOEXEC,
+		ret = thv_errf(err, err_len, -ENOEXEC,
 			       "ELF type %u is not an executable (ET_EXEC): "
 			       "link the guest at a fixed address (-no-pie, "
 			       "-Ttext or a linker script)", eh.e_type);
 		goto out;
 	}
 	if (elf_getphdrnum(elf, &phnum)) {
-		ret = elf_fail(err, err_len, -ENOEXEC,
+		ret = thv_errf(err, err_len, -ENOEXEC,
 			       "cannot read the program headers: %s",
 			       elf_errmsg(-1));
 		goto out;
 	}
 	if (phnum > THV_ELF_MAX_PHDRS) {
-		ret = elf_fail(err, err_len, -ENOEXEC,
+		ret = thv_errf(err, err_len, -ENOEXEC,
 			       "%zu program headers (at most %d)", phnum,
 			       THV_ELF_MAX_PHDRS);
 		goto out;
@@ -148,7 +133,7 @@ static int elf_scan(const void *image, size_t len, uint64_t mem_size,
 		GElf_Phdr *p = &ph[nr];
 
 		if (!gelf_getphdr(elf, i, p)) {
-			ret = elf_fail(err, err_len, -ENOEXEC,
+			ret = thv_errf(err, err_len, -ENOEXEC,
 				       "program header %u: %s", i,
 				       elf_errmsg(-1));
 			goto out;
@@ -163,7 +148,7 @@ static int elf_scan(const void *image, size_t len, uint64_t mem_size,
 
 			if (p->p_paddr < o->p_paddr + o->p_memsz &&
 			    o->p_paddr < p->p_paddr + p->p_memsz) {
-				ret = elf_fail(err, err_len, -ENOEXEC,
+				ret = thv_errf(err, err_len, -ENOEXEC,
 					       "segments overlap: 0x%" PRIx64
 					       "-0x%" PRIx64 " and 0x%" PRIx64
 					       "-0x%" PRIx64,
@@ -181,7 +166,7 @@ static int elf_scan(const void *image, size_t len, uint64_t mem_size,
 		nr++;
 	}
 	if (!nr) {
-		ret = elf_fail(err, err_len, -ENOEXEC,
+		ret = thv_errf(err, err_len, -ENOEXEC,
 			       "no loadable (PT_LOAD) segment");
 		goto out;
 	}
@@ -191,7 +176,7 @@ static int elf_scan(const void *image, size_t len, uint64_t mem_size,
 		    eh.e_entry - ph[j].p_paddr < ph[j].p_memsz)
 			break;
 	if (j == nr) {
-		ret = elf_fail(err, err_len, -ENOEXEC,
+		ret = thv_errf(err, err_len, -ENOEXEC,
 			       "entry point 0x%" PRIx64
 			       " is not inside a loaded segment",
 			       (uint64_t)eh.e_entry);
@@ -221,7 +206,7 @@ int thv_elf_load(struct thv_vm *vm, const void *image, size_t len,
 	int ret;
 
 	if (!vm->mem)
-		return elf_fail(err, err_len, -EINVAL, "the VM has no RAM");
+		return thv_errf(err, err_len, -EINVAL, "the VM has no RAM");
 	ret = elf_scan(image, len, vm->mem_size, ph, info, err, err_len);
 	if (ret)
 		return ret;

@@ -7,6 +7,8 @@
  * and the self-tests decide what an error means.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -538,4 +540,16 @@ const char *thv_internal_name(uint32_t suberror)
 	default:
 		return "UNKNOWN";
 	}
+}
+
+int thv_errf(char *err, size_t err_len, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err_len) {
+		va_start(ap, fmt);
+		vsnprintf(err, err_len, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
 }

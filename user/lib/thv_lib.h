@@ -112,6 +112,14 @@ struct thv_elf_info {
 	unsigned int nr_segments;
 };
 
+/*
+ * thv_errf() - the loaders' error helper: format a one-line message into
+ * err (when err_len > 0) and return ret, so that a check reads
+ * "return thv_errf(err, err_len, -EINVAL, "...", ...);".
+ */
+int thv_errf(char *err, size_t err_len, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* True if image starts with the ELF magic. */
 int thv_is_elf(const void *image, size_t len);
 /*

@@ -112,21 +112,6 @@ _Static_assert(MB_PAGE_MMAP + MB_MMAP_MAX * sizeof(struct mb_mmap_entry) <=
 _Static_assert(MB_PAGE_CMDLINE + THV_MB_CMDLINE_MAX <= THV_MB_INFO_SIZE,
 	       "command line does not fit");
 
-static int mb_fail(char *err, size_t err_len, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int mb_fail(char *err, size_t err_len, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err_len) {
-		va_start(ap, fmt);
-		vsnprintf(err, err_len, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
 /* A little-endian 32-bit field of the file (x86 is little-endian too). */
 static uint32_t mb_rd32(const void *image, size_t off)
 {
@@ -189,31 +174,31 @@ static int mb_check_header(const void *image, size_t len,
 		long late = mb_scan(image, len, MB_SEARCH_LIMIT, len, 1);
 
 		if (late >= 0)
-			return mb_fail(err, err_len, -ENOEXEC,
-				       "multiboot header at file offset 0x%lx "
-				       "is past the first 8 KiB, where a boot "
-				       "loader looks (Multiboot 0.6.96 section "
-				       "3.1.1): link it first", late);
-		return mb_fail(err, err_len, -ENOEXEC,
-			       "no multiboot header (magic 0x%08x) in the "
-			       "first 8 KiB", MB_HEADER_MAGIC);
+			return thv_errf(err, err_len, -ENOEXEC,
+					"multiboot header at file offset 0x%lx "
+					"is past the first 8 KiB, where a boot "
+					"loader looks (Multiboot 0.6.96 section "
+					"3.1.1): link it first", late);
+		return thv_errf(err, err_len, -ENOEXEC,
+				"no multiboot header (magic 0x%08x) in the "
+				"first 8 KiB", MB_HEADER_MAGIC);
 	}
 	if (good < 0) {
 		if ((size_t)first + MB_HEADER_BASE_SIZE > len)
-			return mb_fail(err, err_len, -ENOEXEC,
-				       "truncated multiboot header: the file "
-				       "ends 0x%zx bytes after the magic",
-				       len - first);
+			return thv_errf(err, err_len, -ENOEXEC,
+					"truncated multiboot header: the file "
+					"ends 0x%zx bytes after the magic",
+					len - first);
 		if ((size_t)first + MB_HEADER_BASE_SIZE > MB_SEARCH_LIMIT)
-			return mb_fail(err, err_len, -ENOEXEC,
-				       "multiboot header at file offset 0x%lx "
-				       "crosses the 8 KiB limit (Multiboot "
-				       "0.6.96 section 3.1.1)", first);
-		return mb_fail(err, err_len, -ENOEXEC,
-			       "multiboot header at file offset 0x%lx: bad "
-			       "checksum (magic + flags + checksum = 0x%08x, "
-			       "must be 0; section 3.1.2)", first,
-			       (uint32_t)(mb_rd32(image, first) +
+			return thv_errf(err, err_len, -ENOEXEC,
+					"multiboot header at file offset 0x%lx "
+					"crosses the 8 KiB limit (Multiboot "
+					"0.6.96 section 3.1.1)", first);
+		return thv_errf(err, err_len, -ENOEXEC,
+				"multiboot header at file offset 0x%lx: bad "
+				"checksum (magic + flags + checksum = 0x%08x, "
+				"must be 0; section 3.1.2)", first,
+				(uint32_t)(mb_rd32(image, first) +
 					  mb_rd32(image, first + 4) +
 					  mb_rd32(image, first + 8)));
 	}
@@ -223,15 +208,15 @@ static int mb_check_header(const void *image, size_t len,
 	k->aout = !!(flags & MB_FLAG_AOUT_KLUDGE);
 	hdr_size = k->aout ? MB_HEADER_AOUT_SIZE : MB_HEADER_BASE_SIZE;
 	if (k->header_offset + hdr_size > MB_SEARCH_LIMIT)
-		return mb_fail(err, err_len, -ENOEXEC,
-			       "multiboot header at file offset 0x%x crosses "
-			       "the 8 KiB limit (section 3.1.1)",
-			       k->header_offset);
+		return thv_errf(err, err_len, -ENOEXEC,
+				"multiboot header at file offset 0x%x crosses "
+				"the 8 KiB limit (section 3.1.1)",
+				k->header_offset);
 	if (k->header_offset + hdr_size > len)
-		return mb_fail(err, err_len, -ENOEXEC,
-			       "truncated multiboot header: %zu bytes at file "
-			       "offset 0x%x, the file has %zu", hdr_size,
-			       k->header_offset, len);
+		return thv_errf(err, err_len, -ENOEXEC,
+				"truncated multiboot header: %zu bytes at file "
+				"offset 0x%x, the file has %zu", hdr_size,
+				k->header_offset, len);
 	/*
 	 * Bits 0-15 are requirements: a loader that does not understand one
 	 * must refuse the kernel (section 3.1.2).  Bit 0 (page-align modules)
@@ -239,16 +224,16 @@ static int mb_check_header(const void *image, size_t len,
 	 * give.  Bit 2 asks for a video mode, which a UART-only VM lacks.
 	 */
 	if (flags & MB_FLAG_VIDEO_MODE)
-		return mb_fail(err, err_len, -ENOTSUP,
-			       "multiboot flags 0x%08x ask for a video mode "
-			       "(bit 2): thv has no display", flags);
+		return thv_errf(err, err_len, -ENOTSUP,
+				"multiboot flags 0x%08x ask for a video mode "
+				"(bit 2): thv has no display", flags);
 	unknown = flags & MB_FLAG_REQUIRED_MASK &
 		  ~(MB_FLAG_PAGE_ALIGN | MB_FLAG_MEMORY_INFO);
 	if (unknown)
-		return mb_fail(err, err_len, -ENOTSUP,
-			       "multiboot flags 0x%08x: unknown required bits "
-			       "0x%04x (bits 0-15 must all be understood; "
-			       "section 3.1.2)", flags, unknown);
+		return thv_errf(err, err_len, -ENOTSUP,
+				"multiboot flags 0x%08x: unknown required bits "
+				"0x%04x (bits 0-15 must all be understood; "
+				"section 3.1.2)", flags, unknown);
 	return 0;
 }
 
@@ -270,53 +255,53 @@ static int mb_check_aout(const void *image, size_t len, uint64_t mem_size,
 	uint64_t before;
 
 	if (load_addr > header_addr)
-		return mb_fail(err, err_len, -ENOEXEC,
-			       "a.out kludge: load_addr 0x%" PRIx64 " is above "
-			       "header_addr 0x%" PRIx64 " (section 3.1.3)",
-			       load_addr, header_addr);
+		return thv_errf(err, err_len, -ENOEXEC,
+				"a.out kludge: load_addr 0x%" PRIx64 " is above "
+				"header_addr 0x%" PRIx64 " (section 3.1.3)",
+				load_addr, header_addr);
 	before = header_addr - load_addr;	/* bytes loaded before the header */
 	if (before > h)
-		return mb_fail(err, err_len, -ENOEXEC,
-			       "a.out kludge: header_addr 0x%" PRIx64 " is 0x%"
-			       PRIx64 " bytes past load_addr, but the header is "
-			       "only 0x%zx bytes into the file: the image would "
-			       "start before the file", header_addr, before, h);
+		return thv_errf(err, err_len, -ENOEXEC,
+				"a.out kludge: header_addr 0x%" PRIx64 " is 0x%"
+				PRIx64 " bytes past load_addr, but the header is "
+				"only 0x%zx bytes into the file: the image would "
+				"start before the file", header_addr, before, h);
 	k->file_offset = h - before;
 	if (!load_end)
 		load_end = load_addr + (len - k->file_offset);
 	else if (load_end < load_addr)
-		return mb_fail(err, err_len, -ENOEXEC,
-			       "a.out kludge: load_end_addr 0x%" PRIx64
-			       " is below load_addr 0x%" PRIx64, load_end,
-			       load_addr);
+		return thv_errf(err, err_len, -ENOEXEC,
+				"a.out kludge: load_end_addr 0x%" PRIx64
+				" is below load_addr 0x%" PRIx64, load_end,
+				load_addr);
 	if (load_end - load_addr > len - k->file_offset)
-		return mb_fail(err, err_len, -ENOEXEC,
-			       "a.out kludge: 0x%" PRIx64 " bytes to load from "
-			       "file offset 0x%" PRIx64 ", past the end of the "
-			       "file (%zu bytes): truncated?",
-			       load_end - load_addr, k->file_offset, len);
+		return thv_errf(err, err_len, -ENOEXEC,
+				"a.out kludge: 0x%" PRIx64 " bytes to load from "
+				"file offset 0x%" PRIx64 ", past the end of the "
+				"file (%zu bytes): truncated?",
+				load_end - load_addr, k->file_offset, len);
 	if (header_addr + MB_HEADER_AOUT_SIZE > load_end)
-		return mb_fail(err, err_len, -ENOEXEC,
-			       "a.out kludge: header_addr 0x%" PRIx64 " is not "
-			       "inside the loaded image 0x%" PRIx64 "-0x%" PRIx64,
-			       header_addr, load_addr, load_end);
+		return thv_errf(err, err_len, -ENOEXEC,
+				"a.out kludge: header_addr 0x%" PRIx64 " is not "
+				"inside the loaded image 0x%" PRIx64 "-0x%" PRIx64,
+				header_addr, load_addr, load_end);
 	if (!bss_end)
 		bss_end = load_end;
 	else if (bss_end < load_end)
-		return mb_fail(err, err_len, -ENOEXEC,
-			       "a.out kludge: bss_end_addr 0x%" PRIx64 " is "
-			       "below load_end_addr 0x%" PRIx64, bss_end,
-			       load_end);
+		return thv_errf(err, err_len, -ENOEXEC,
+				"a.out kludge: bss_end_addr 0x%" PRIx64 " is "
+				"below load_end_addr 0x%" PRIx64, bss_end,
+				load_end);
 	if (bss_end > mem_size)
-		return mb_fail(err, err_len, -ERANGE,
-			       "a.out kludge: the kernel at 0x%" PRIx64 "-0x%"
-			       PRIx64 " is outside guest RAM (0x%" PRIx64
-			       " bytes)", load_addr, bss_end, mem_size);
+		return thv_errf(err, err_len, -ERANGE,
+				"a.out kludge: the kernel at 0x%" PRIx64 "-0x%"
+				PRIx64 " is outside guest RAM (0x%" PRIx64
+				" bytes)", load_addr, bss_end, mem_size);
 	if (entry < load_addr || entry >= load_end)
-		return mb_fail(err, err_len, -ENOEXEC,
-			       "a.out kludge: entry_addr 0x%" PRIx64 " is outside "
-			       "the loaded image 0x%" PRIx64 "-0x%" PRIx64,
-			       entry, load_addr, load_end);
+		return thv_errf(err, err_len, -ENOEXEC,
+				"a.out kludge: entry_addr 0x%" PRIx64 " is outside "
+				"the loaded image 0x%" PRIx64 "-0x%" PRIx64,
+				entry, load_addr, load_end);
 	k->load_addr = load_addr;
 	k->load_end = load_end;
 	k->bss_end = bss_end;
@@ -333,10 +318,10 @@ static int mb_check_elf(const void *image, size_t len, uint64_t mem_size,
 	int ret;
 
 	if (!thv_is_elf(image, len))
-		return mb_fail(err, err_len, -ENOEXEC,
-			       "multiboot flags 0x%08x lack bit 16 (a.out "
-			       "kludge) and the file is not ELF: nothing says "
-			       "where to load it (section 3.1.3)", k->flags);
+		return thv_errf(err, err_len, -ENOEXEC,
+				"multiboot flags 0x%08x lack bit 16 (a.out "
+				"kludge) and the file is not ELF: nothing says "
+				"where to load it (section 3.1.3)", k->flags);
 	ret = thv_elf_check(image, len, mem_size, &k->elf, err, err_len);
 	if (ret)
 		return ret;
@@ -346,11 +331,11 @@ static int mb_check_elf(const void *image, size_t len, uint64_t mem_size,
 	 * switches to long mode itself.  So all of it must be below 4 GiB.
 	 */
 	if (k->elf.entry >= MB_4G || k->elf.hi > MB_4G)
-		return mb_fail(err, err_len, -ERANGE,
-			       "ELF%d multiboot kernel: entry 0x%" PRIx64
-			       " or segments up to 0x%" PRIx64 " are above "
-			       "4 GiB, out of reach of 32-bit mode",
-			       k->elf.bits, k->elf.entry, k->elf.hi);
+		return thv_errf(err, err_len, -ERANGE,
+				"ELF%d multiboot kernel: entry 0x%" PRIx64
+				" or segments up to 0x%" PRIx64 " are above "
+				"4 GiB, out of reach of 32-bit mode",
+				k->elf.bits, k->elf.entry, k->elf.hi);
 	k->entry = k->elf.entry;
 	k->lo = k->elf.lo;
 	k->hi = k->elf.hi;
@@ -377,11 +362,11 @@ int thv_multiboot_check(const void *image, size_t len, uint64_t mem_size,
 	k->info_gpa = (k->hi + MB_PAGE - 1) & ~(MB_PAGE - 1);
 	if (k->info_gpa + THV_MB_INFO_SIZE > mem_size ||
 	    k->info_gpa + THV_MB_INFO_SIZE > MB_4G)
-		return mb_fail(err, err_len, -ERANGE,
-			       "no room after the kernel (which ends at 0x%"
-			       PRIx64 ") for the 4 KiB multiboot information "
-			       "page below 0x%" PRIx64 ": give more --memory",
-			       k->hi, (uint64_t)(mem_size < MB_4G ? mem_size : MB_4G));
+		return thv_errf(err, err_len, -ERANGE,
+				"no room after the kernel (which ends at 0x%"
+				PRIx64 ") for the 4 KiB multiboot information "
+				"page below 0x%" PRIx64 ": give more --memory",
+				k->hi, (uint64_t)(mem_size < MB_4G ? mem_size : MB_4G));
 	/*
 	 * The spec leaves ESP undefined (section 3.2: the kernel makes its
 	 * own stack).  We pick the top of RAM, or just below the information
@@ -461,11 +446,11 @@ int thv_multiboot_load(struct thv_vm *vm, const void *image, size_t len,
 	int ret;
 
 	if (!vm->mem)
-		return mb_fail(err, err_len, -EINVAL, "the VM has no RAM");
+		return thv_errf(err, err_len, -EINVAL, "the VM has no RAM");
 	if (strlen(cmdline) >= THV_MB_CMDLINE_MAX)
-		return mb_fail(err, err_len, -E2BIG,
-			       "command line of %zu bytes (at most %d)",
-			       strlen(cmdline), THV_MB_CMDLINE_MAX - 1);
+		return thv_errf(err, err_len, -E2BIG,
+				"command line of %zu bytes (at most %d)",
+				strlen(cmdline), THV_MB_CMDLINE_MAX - 1);
 	ret = thv_multiboot_check(image, len, vm->mem_size, k, err, err_len);
 	if (ret)
 		return ret;
