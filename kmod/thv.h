@@ -162,31 +162,34 @@ struct thv_vcpu {
 /*
  * What a VM exit means, independent of vendor.  Backends translate their
  * raw exit code into one of these in their decode table; exit.c has one
- * handler per kind.
+ * handler per kind.  The kinds are part of the ABI (THV_KIND_* in the
+ * uapi header): the exit counters, THV_EXIT_KERNEL and the thv_exit
+ * tracepoint report them.
  */
 enum thv_exit_kind {
-	THV_X_NOTHING,		/* nothing for the core: resume (e.g. INIT held) */
-	THV_X_HOST_INTR,	/* a host interrupt/NMI: let the host run it */
-	THV_X_IO,
-	THV_X_NPF,		/* nested page fault: EPT/NPT had no mapping */
-	THV_X_CPUID,
-	THV_X_HLT,
-	THV_X_HYPERCALL,
-	THV_X_MSR,
-	THV_X_SHUTDOWN,
-	THV_X_EXCEPTION,	/* an intercepted guest exception */
-	THV_X_DENIED_INSN,	/* an instruction guests may not run: inject exc */
-	THV_X_SKIP_INSN,	/* emulate as a no-op (e.g. INVD) */
-	THV_X_CR,		/* a control-register access the backend owns */
-	THV_X_IRQ_WINDOW,	/* the guest can take an interrupt now */
-	THV_X_RDTSCP,		/* RDTSCP: TSC + offset and TSC_AUX */
-	THV_X_PAUSE,		/* PAUSE: a spinning guest, let others run */
-	THV_X_DR,		/* MOV to or from a debug register */
-	THV_X_SOFT_INT,		/* INT n/INT3/INTO (SVM INTn intercept) */
-	THV_X_XSETBV,		/* XSETBV: a new XCR0 for the guest */
-	THV_X_FAIL_ENTRY,
-	THV_X_UNHANDLED,
-	THV_X_NR
+	THV_X_NOTHING = THV_KIND_NOTHING,
+	THV_X_HOST_INTR = THV_KIND_HOST_INTR,
+	THV_X_IO = THV_KIND_IO,
+	THV_X_NPF = THV_KIND_NPF,
+	THV_X_CPUID = THV_KIND_CPUID,
+	THV_X_HLT = THV_KIND_HLT,
+	THV_X_HYPERCALL = THV_KIND_HYPERCALL,
+	THV_X_MSR = THV_KIND_MSR,
+	THV_X_SHUTDOWN = THV_KIND_SHUTDOWN,
+	THV_X_EXCEPTION = THV_KIND_EXCEPTION,
+	THV_X_DENIED_INSN = THV_KIND_DENIED_INSN,
+	THV_X_SKIP_INSN = THV_KIND_SKIP_INSN,
+	THV_X_CR = THV_KIND_CR,
+	THV_X_IRQ_WINDOW = THV_KIND_IRQ_WINDOW,
+	THV_X_RDTSCP = THV_KIND_RDTSCP,
+	THV_X_PAUSE = THV_KIND_PAUSE,
+	THV_X_DR = THV_KIND_DR,
+	THV_X_SOFT_INT = THV_KIND_SOFT_INT,
+	THV_X_XSETBV = THV_KIND_XSETBV,
+	THV_X_FAIL_ENTRY = THV_KIND_FAIL_ENTRY,
+	THV_X_UNHANDLED = THV_KIND_UNHANDLED,
+	THV_X_STEP = THV_KIND_STEP,	/* a single-step finished */
+	THV_X_NR = THV_KIND_NR
 };
 
 #define THV_DR_GPR_UNKNOWN	0xff	/* the backend did not decode it */

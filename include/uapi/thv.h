@@ -82,6 +82,23 @@ struct thv_caps {
 /* Returns a new vCPU fd.  Argument: the vCPU id, 0 .. max_vcpus-1. */
 #define THV_CREATE_VCPU		_IO(THVIO, 0x11)
 
+/*
+ * Per-VM exit counters (VM fd): for every exit kind (THV_KIND_*), how
+ * many exits of that kind all vCPUs of the VM took, and the nanoseconds
+ * spent in root mode for them (from the VM exit to the next VM entry,
+ * userspace's share included).  The same numbers are in debugfs:
+ * /sys/kernel/debug/thv/vm-<pid>-<n>/exits.
+ */
+#define THV_GET_EXIT_STATS	_IOR(THVIO, 0x12, struct thv_exit_stats)
+
+struct thv_exit_stats {
+	__u32 nr_kinds;		/* THV_KIND_NR */
+	__u32 padding;
+	__u64 exits;		/* all kinds together */
+	__u64 count[32];	/* indexed by THV_KIND_* */
+	__u64 ns[32];
+};
+
 struct thv_memory_region {
 	__u32 slot;
 	__u32 flags;		/* must be 0 */
@@ -164,6 +181,77 @@ struct thv_exception {
 	__u64 reserved;
 };
 
+/*
+ * Debugging a guest: the exit stepper (`thv run --step`) and tracing.
+ *
+ * THV_DEBUG_SINGLESTEP: RUN returns THV_EXIT_DEBUG after every guest
+ * instruction (and after an event is delivered, before the handler's
+ * first instruction), with RIP at the next instruction.  VMX uses the
+ * monitor trap flag (SDM Vol. 3C 26.5.2); SVM sets RFLAGS.TF and
+ * intercepts #DB (APM Vol. 2 15.12), hiding TF from the guest: PUSHF and
+ * the frames of delivered events show the guest's own TF, POPF/IRET set
+ * the guest's own TF, and a guest that single-steps itself still gets
+ * its #DB.  Queued interrupts (THV_INTERRUPT) are held back while
+ * stepping unless THV_DEBUG_STEP_IRQS is set too.
+ *
+ * THV_DEBUG_EXIT_ALL: exits thv.ko handles by itself (CPUID, nested page
+ * faults, host interrupts...) are reported too: after handling one, RUN
+ * returns THV_EXIT_KERNEL with what it was (thv_run.kernel); the next RUN
+ * just goes on.  The guest sees no difference.
+ *
+ * Errors: EINVAL (unknown flags, non-zero padding or reserved).
+ */
+#define THV_SET_GUEST_DEBUG	_IOW(THVIO, 0x29, struct thv_guest_debug)
+
+#define THV_DEBUG_SINGLESTEP	(1u << 0)
+#define THV_DEBUG_EXIT_ALL	(1u << 1)
+#define THV_DEBUG_STEP_IRQS	(1u << 2)
+#define THV_DEBUG_VALID		(THV_DEBUG_SINGLESTEP | THV_DEBUG_EXIT_ALL | \
+				 THV_DEBUG_STEP_IRQS)
+
+struct thv_guest_debug {
+	__u32 flags;		/* THV_DEBUG_* */
+	__u32 padding;
+	__u64 reserved[2];
+};
+
+/*
+ * The raw hardware state of a vCPU, read only: every VMCS field (VMX) or
+ * VMCB field (SVM) thv.ko uses, with its name, for the stepper's "vmcs"
+ * command.  Nothing can be written through it.  In: nfields = how many
+ * entries fit in fields[].  Out: total = how many there are; the first
+ * min(nfields, total) entries are filled, nfields = that number.  E2BIG
+ * if nfields < total (total is still written, nothing else is).
+ * encoding: the VMCS field encoding (SDM Vol. 3D appendix B), or the
+ * byte offset in the VMCB (APM Vol. 2 appendix B: control area from 0,
+ * state save area from 0x400).
+ */
+#define THV_GET_HW_FIELDS	_IOWR(THVIO, 0x2a, struct thv_hw_fields)
+
+#define THV_HW_AREA_CONTROL	0	/* VMX execution/entry/exit controls, VMCB control area */
+#define THV_HW_AREA_GUEST	1	/* guest-state area, VMCB state save area */
+#define THV_HW_AREA_HOST	2	/* VMX host-state area (SVM: none) */
+#define THV_HW_AREA_EXIT	3	/* VM-exit information fields, EXITCODE/EXITINFO */
+
+#define THV_HW_NAME_LEN		40
+
+struct thv_hw_field {
+	__u32 encoding;
+	__u8  width;		/* bytes: 2, 4 or 8 */
+	__u8  area;		/* THV_HW_AREA_* */
+	__u8  padding[2];
+	__u64 value;
+	char  name[THV_HW_NAME_LEN];	/* "GUEST_RIP", "EXITINFO1"; NUL-terminated */
+};
+
+struct thv_hw_fields {
+	__u32 nfields;
+	__u32 total;
+	__u32 backend;		/* out: THV_BACKEND_* */
+	__u32 padding;
+	struct thv_hw_field fields[];
+};
+
 struct thv_exception_intercepts {
 	__u32 vectors;
 	__u32 padding;
@@ -241,7 +329,38 @@ struct thv_sregs {
 #define THV_EXIT_MSR		9  /* RDMSR/WRMSR of an MSR thv.ko leaves to userspace */
 #define THV_EXIT_EXCEPTION	10 /* a guest exception userspace intercepts */
 #define THV_EXIT_IRQ_WINDOW	11 /* request_interrupt_window: it is open now */
-#define THV_EXIT_MAX		12
+#define THV_EXIT_DEBUG		12 /* THV_DEBUG_SINGLESTEP: one instruction done */
+#define THV_EXIT_KERNEL		13 /* THV_DEBUG_EXIT_ALL: an exit thv.ko handled */
+#define THV_EXIT_MAX		14
+
+/*
+ * The exit kinds: what thv.ko decodes every hardware exit into, before
+ * it handles it (kmod/exit.c).  The exit counters, THV_EXIT_KERNEL and
+ * the thv_exit tracepoint use them.
+ */
+#define THV_KIND_NOTHING	0  /* nothing to do (e.g. INIT held): resume */
+#define THV_KIND_HOST_INTR	1  /* a host interrupt or NMI: the host runs it */
+#define THV_KIND_IO		2  /* IN/OUT/INS/OUTS */
+#define THV_KIND_NPF		3  /* EPT violation / nested page fault */
+#define THV_KIND_CPUID		4
+#define THV_KIND_HLT		5
+#define THV_KIND_HYPERCALL	6  /* VMCALL/VMMCALL */
+#define THV_KIND_MSR		7  /* RDMSR/WRMSR */
+#define THV_KIND_SHUTDOWN	8  /* triple fault */
+#define THV_KIND_EXCEPTION	9  /* an intercepted guest exception */
+#define THV_KIND_DENIED_INSN	10 /* an instruction guests may not run: #UD */
+#define THV_KIND_SKIP_INSN	11 /* emulated as a no-op (INVD, WBINVD) */
+#define THV_KIND_CR		12 /* a control-register access */
+#define THV_KIND_IRQ_WINDOW	13 /* the guest can take an interrupt now */
+#define THV_KIND_RDTSCP		14
+#define THV_KIND_PAUSE		15
+#define THV_KIND_DR		16 /* MOV to/from a debug register */
+#define THV_KIND_SOFT_INT	17 /* INT n/INT3/INTO (SVM INTn intercept) */
+#define THV_KIND_XSETBV		18
+#define THV_KIND_FAIL_ENTRY	19
+#define THV_KIND_UNHANDLED	20
+#define THV_KIND_STEP		21 /* a single-step: MTF exit, or SVM's #DB from TF */
+#define THV_KIND_NR		22
 
 #define THV_EXIT_IO_IN		0  /* thv_run.io.direction */
 #define THV_EXIT_IO_OUT		1
@@ -377,6 +496,29 @@ struct thv_run {
 			__u32 error_code;
 			__u64 cr2;
 		} exception;
+		/*
+		 * THV_EXIT_KERNEL: an exit thv.ko handled by itself, already
+		 * finished (RIP has moved on if the instruction is done).
+		 * kind: THV_KIND_*.  info[] by kind:
+		 *   CPUID: leaf, subleaf, EAX|EBX<<32, ECX|EDX<<32 (the answer)
+		 *   NPF:   GPA, flags (THV_NPF_*), 0, 0
+		 *   MSR:   index, value, is_write, 0
+		 *   CR:    CR number, value, is_write, 0
+		 *   others: hw_exit_info1, hw_exit_info2, 0, 0
+		 * hw_exit_reason/info1/info2 are the raw hardware values.
+		 */
+		struct {
+			__u32 kind;
+			__u32 padding;
+			__u64 info[4];
+		} kernel;
+		/* THV_EXIT_DEBUG: dr6 as the CPU reported it (SVM), else 0. */
+		struct {
+			__u64 dr6;
+			__u8  event;		/* 1: an event was delivered in this step */
+			__u8  vector;		/* ...this one */
+			__u8  padding[6];
+		} debug;
 		/* THV_EXIT_INTERNAL_ERROR */
 		struct {
 			__u32 suberror;		/* THV_INTERNAL_* */
@@ -386,6 +528,11 @@ struct thv_run {
 		char padding[256];
 	};
 };
+
+/* thv_run.kernel.info[1] of a THV_KIND_NPF exit. */
+#define THV_NPF_WRITE		(1u << 0)
+#define THV_NPF_FETCH		(1u << 1)
+#define THV_NPF_PRESENT		(1u << 2)  /* the page was mapped (permissions) */
 
 #define THV_HC_INSN_VMMCALL	1	/* AMD: 0f 01 d9 */
 #define THV_HC_INSN_VMCALL	2	/* Intel: 0f 01 c1 */
