@@ -35,6 +35,15 @@ static_assert(sizeof(struct thv_interrupt) == 8);
 static_assert(sizeof(struct thv_exception) == 24);
 static_assert(sizeof(struct thv_run) <= THV_RUN_IO_DATA_OFFSET);
 static_assert(THV_RUN_IO_DATA_OFFSET + THV_RUN_IO_DATA_MAX <= THV_RUN_SIZE);
+static_assert(sizeof(struct thv_exit_stats) == 16 + 2 * 32 * 8);
+static_assert(offsetof(struct thv_exit_stats, count) == 16);
+static_assert(offsetof(struct thv_exit_stats, ns) == 16 + 32 * 8);
+static_assert(THV_KIND_NR <= 32);
+static_assert(sizeof(struct thv_hw_field) == 56);
+static_assert(offsetof(struct thv_hw_field, value) == 8);
+static_assert(offsetof(struct thv_hw_field, name) == 16);
+static_assert(sizeof(struct thv_hw_fields) == 16);
+static_assert(offsetof(struct thv_hw_fields, fields) == 16);
 
 const struct thv_backend_ops *thv_ops;
 struct thv_caps thv_caps;
@@ -124,14 +133,18 @@ static int __init thv_init(void)
 		goto undo_hardware_setup;
 	thv_cpuhp_state = ret;
 
+	/* /sys/kernel/debug/thv; without debugfs thv works all the same. */
+	thv_debugfs_init();
+
 	ret = misc_register(&thv_dev);
 	if (ret)
-		goto undo_cpuhp;
+		goto undo_debugfs;
 
 	pr_info("%s backend ready, /dev/thv created\n", thv_ops->name);
 	return 0;
 
-undo_cpuhp:
+undo_debugfs:
+	thv_debugfs_exit();
 	cpuhp_remove_state(thv_cpuhp_state);
 undo_hardware_setup:
 	thv_ops->hardware_unsetup();
@@ -141,6 +154,7 @@ undo_hardware_setup:
 static void __exit thv_exit(void)
 {
 	misc_deregister(&thv_dev);
+	thv_debugfs_exit();
 	cpuhp_remove_state(thv_cpuhp_state);
 	thv_ops->hardware_unsetup();
 	pr_info("unloaded\n");

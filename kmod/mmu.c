@@ -106,3 +106,44 @@ int thv_mmu_map(struct thv_mmu *mmu, u64 gpa, u64 hpa)
 	*table = (hpa & THV_PTE_ADDR_MASK) | fmt->leaf_bits;
 	return 0;
 }
+
+/*
+ * Bit 7 of a non-leaf entry, "PS" in NPT (the ordinary x86-64 format,
+ * APM Vol. 2 5.3.4) and in EPT (SDM Vol. 3C 29.3.2): the entry maps a
+ * 2 MiB (level 2) or 1 GiB (level 3) page instead of pointing to a
+ * table.  thv maps only 4 KiB pages, but the walker reads what is there.
+ */
+#define THV_PTE_LARGE		BIT_ULL(7)
+
+static void thv_mmu_walk_table(struct thv_mmu *mmu, u64 *table, int level,
+			       u64 gpa_base, thv_mmu_leaf_fn fn, void *arg)
+{
+	u64 span = 1ULL << (PAGE_SHIFT + 9 * (level - 1));
+	int i;
+
+	for (i = 0; i < THV_PT_ENTRIES; i++) {
+		u64 e = table[i];
+		u64 gpa = gpa_base + i * span;
+
+		if (!(e & mmu->fmt->present_mask))
+			continue;
+		if (level == 1 || (level <= 3 && (e & THV_PTE_LARGE)))
+			fn(arg, gpa, e, level);
+		else
+			thv_mmu_walk_table(mmu, __va(e & THV_PTE_ADDR_MASK),
+					   level - 1, gpa, fn, arg);
+	}
+}
+
+/*
+ * Call fn for every present leaf, in ascending guest-physical order:
+ * its GPA, the raw entry (host-physical address and permission bits)
+ * and its level (1: 4 KiB).  The caller holds vm->lock, so the tables
+ * cannot change or go away meanwhile.  debugfs "npt" uses it.
+ */
+void thv_mmu_walk(struct thv_mmu *mmu, thv_mmu_leaf_fn fn, void *arg)
+{
+	if (mmu->root)
+		thv_mmu_walk_table(mmu, mmu->root, mmu->fmt->levels, 0, fn,
+				   arg);
+}

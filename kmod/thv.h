@@ -19,6 +19,8 @@
 #include <linux/mm_types.h>
 #include "../include/uapi/thv.h"
 
+struct dentry;
+
 #define THV_MAX_VCPUS		4
 #define THV_MAX_SLOTS		32
 #define THV_MAX_MEM_BYTES	(1ULL << 30)	/* per VM */
@@ -51,10 +53,18 @@ struct thv_memslot {
  * entries and the generic walker in mmu.c builds and frees the tables.
  */
 struct thv_mmu_fmt {
+	const char *name;	/* "EPT" or "NPT", for debugfs */
 	int levels;		/* 4 or 5 */
 	u64 table_bits;		/* bits of a non-leaf entry besides the address */
 	u64 leaf_bits;		/* bits of a 4 KiB leaf besides the address */
 	u64 present_mask;	/* an entry is present if any of these is set */
+	/*
+	 * How to read the permissions of a leaf (debugfs "npt"): readable
+	 * if any read_mask bit is set, writable with write_mask, executable
+	 * with exec_mask (EPT's X bit) or, when exec_mask is 0, unless
+	 * nx_mask is set (NPT's NX bit, as in ordinary page tables).
+	 */
+	u64 read_mask, write_mask, exec_mask, nx_mask;
 };
 
 struct thv_mmu {
@@ -64,6 +74,16 @@ struct thv_mmu {
 };
 
 /* ---- VM and vCPU ----------------------------------------------------- */
+
+/*
+ * Exit counters (THV_GET_EXIT_STATS, debugfs "exits"): how many exits of
+ * each kind, and the nanoseconds the host spent on them, from the VM exit
+ * to the next VM entry.  Each vCPU updates its own, with no lock.
+ */
+struct thv_exit_counters {
+	u64 count[THV_KIND_NR];
+	u64 ns[THV_KIND_NR];
+};
 
 struct thv_vm {
 	struct kref ref;		/* the VM fd and each vCPU fd hold one */
@@ -75,6 +95,10 @@ struct thv_vm {
 	struct thv_vcpu *vcpus[THV_MAX_VCPUS];
 	int nr_running;			/* vCPUs inside THV_RUN */
 	struct mm_struct *mm;		/* owner of the pinned pages */
+
+	/* Debugging and statistics: stats.c, debugfs.c. */
+	struct thv_exit_counters retired; /* of vCPUs already closed */
+	struct dentry *debugfs;		/* vm-<pid>-<n>, or NULL/ERR_PTR */
 };
 
 /* What the next THV_RUN must finish before entering the guest again. */
@@ -152,6 +176,11 @@ struct thv_vcpu {
 	u64 mmu_generation;		/* last generation this vCPU ran with */
 	u64 exits;
 
+	/* stats.c: the counters, and the exit whose time still runs. */
+	struct thv_exit_counters stats;
+	u64 stats_exit_ns;		/* clock at the last exit, 0: none */
+	u32 stats_exit_kind;
+
 	void *fpu;			/* the guest's FXSAVE/XSAVE area, fpu.c */
 	u64 xcr0;			/* the guest's XCR0 (XSETBV), fpu.c */
 	void *arch;			/* the backend's per-vCPU state */
@@ -191,6 +220,22 @@ enum thv_exit_kind {
 	THV_X_STEP = THV_KIND_STEP,	/* a single-step finished */
 	THV_X_NR = THV_KIND_NR
 };
+
+/*
+ * The kinds' names, lower case: debugfs "exits" and the thv_exit
+ * tracepoint print them.  X(KIND, "name") for every THV_KIND_*, separated
+ * by commas (the tracepoint's __print_symbolic() wants a list).
+ */
+#define THV_KIND_NAMES(X)						\
+	X(NOTHING, "nothing"), X(HOST_INTR, "host_intr"), X(IO, "io"),	\
+	X(NPF, "npf"), X(CPUID, "cpuid"), X(HLT, "hlt"),		\
+	X(HYPERCALL, "hypercall"), X(MSR, "msr"),			\
+	X(SHUTDOWN, "shutdown"), X(EXCEPTION, "exception"),		\
+	X(DENIED_INSN, "denied_insn"), X(SKIP_INSN, "skip_insn"),	\
+	X(CR, "cr"), X(IRQ_WINDOW, "irq_window"), X(RDTSCP, "rdtscp"),	\
+	X(PAUSE, "pause"), X(DR, "dr"), X(SOFT_INT, "soft_int"),	\
+	X(XSETBV, "xsetbv"), X(FAIL_ENTRY, "fail_entry"),		\
+	X(UNHANDLED, "unhandled"), X(STEP, "step")
 
 #define THV_DR_GPR_UNKNOWN	0xff	/* the backend did not decode it */
 
@@ -306,6 +351,24 @@ struct thv_backend_ops {
 	int (*set_msr)(struct thv_vcpu *vcpu, u32 msr, u64 val);
 
 	const struct thv_mmu_fmt *(*mmu_fmt)(void);
+
+	/*
+	 * THV_GET_HW_FIELDS: fill out[] (room for THV_HW_FIELDS_MAX) with
+	 * every VMCS/VMCB field the backend uses, read now.  Returns how
+	 * many, or -errno.  Read only: it never changes the guest.
+	 */
+	int (*get_hw_fields)(struct thv_vcpu *vcpu, struct thv_hw_field *out);
+};
+
+/* The most entries a backend's THV_GET_HW_FIELDS table may have. */
+#define THV_HW_FIELDS_MAX	192
+
+/* One row of a backend's field table (svm/fields.c, vmx/fields.c). */
+struct thv_hw_field_desc {
+	const char *name;
+	u32 encoding;		/* VMCS encoding, or VMCB byte offset */
+	u8 width;		/* bytes */
+	u8 area;		/* THV_HW_AREA_* */
 };
 
 extern const struct thv_backend_ops *thv_ops;
@@ -323,11 +386,32 @@ struct thv_memslot *thv_gpa_to_slot(struct thv_vm *vm, u64 gpa);
 /* vcpu.c */
 int thv_vcpu_create_fd(struct thv_vm *vm, unsigned long id);
 
+/* stats.c */
+extern const char * const thv_kind_names[THV_KIND_NR];
+void thv_stats_entry(struct thv_vcpu *vcpu);
+void thv_stats_exit(struct thv_vcpu *vcpu, const struct thv_exit *exit);
+void thv_stats_retire(struct thv_vcpu *vcpu);
+void thv_stats_sum(struct thv_vm *vm, struct thv_exit_counters *sum);
+int thv_get_exit_stats(struct thv_vm *vm, struct thv_exit_stats __user *arg);
+
+/* hwfields.c */
+int thv_get_hw_fields(struct thv_vcpu *vcpu, struct thv_hw_fields __user *arg);
+void thv_hw_field_set(struct thv_hw_field *out,
+		      const struct thv_hw_field_desc *d, u64 value);
+
+/* debugfs.c */
+void thv_debugfs_init(void);
+void thv_debugfs_exit(void);
+void thv_debugfs_vm_create(struct thv_vm *vm);
+void thv_debugfs_vm_destroy(struct thv_vm *vm);
+
 /* mmu.c */
 int thv_mmu_init(struct thv_mmu *mmu, const struct thv_mmu_fmt *fmt);
 void thv_mmu_destroy(struct thv_mmu *mmu);
 int thv_mmu_map(struct thv_mmu *mmu, u64 gpa, u64 hpa);
 u64 thv_mmu_root_pa(struct thv_mmu *mmu);
+typedef void (*thv_mmu_leaf_fn)(void *arg, u64 gpa, u64 entry, int level);
+void thv_mmu_walk(struct thv_mmu *mmu, thv_mmu_leaf_fn fn, void *arg);
 
 /* fpu.c */
 extern u64 thv_xfeatures;

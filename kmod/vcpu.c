@@ -60,10 +60,12 @@ static int thv_vcpu_run(struct thv_vcpu *vcpu)
 			ret = 0;
 			break;
 		}
+		thv_stats_entry(vcpu);		/* stats.c: counters, trace */
 		ret = thv_ops->run(vcpu, &exit);
 		if (ret)
 			break;
 		vcpu->exits++;
+		thv_stats_exit(vcpu, &exit);
 
 		ret = thv_handle_exit(vcpu, &exit);
 		if (ret <= 0)
@@ -172,6 +174,8 @@ static long thv_vcpu_ioctl_locked(struct thv_vcpu *vcpu, unsigned int cmd,
 		return thv_queue_interrupt(vcpu, argp);
 	case THV_INJECT_EXCEPTION:
 		return thv_queue_exception(vcpu, argp);
+	case THV_GET_HW_FIELDS:
+		return thv_get_hw_fields(vcpu, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -231,6 +235,7 @@ static int thv_vcpu_release(struct inode *inode, struct file *filp)
 	struct thv_vm *vm = vcpu->vm;
 
 	mutex_lock(&vm->lock);
+	thv_stats_retire(vcpu);
 	vm->vcpus[vcpu->id] = NULL;
 	mutex_unlock(&vm->lock);
 	thv_vcpu_free(vcpu);

@@ -39,6 +39,8 @@ static void thv_vm_free(struct kref *ref)
 	struct thv_vm *vm = container_of(ref, struct thv_vm, ref);
 	int i;
 
+	/* First: debugfs readers look at everything freed below. */
+	thv_debugfs_vm_destroy(vm);
 	for (i = 0; i < THV_MAX_SLOTS; i++)
 		thv_slot_release(vm, &vm->slots[i]);
 	thv_mmu_destroy(&vm->mmu);
@@ -219,6 +221,8 @@ static long thv_vm_ioctl(struct file *filp, unsigned int cmd,
 		return thv_vm_set_memory_region(vm, &r);
 	case THV_CREATE_VCPU:
 		return thv_vcpu_create_fd(vm, arg);
+	case THV_GET_EXIT_STATS:
+		return thv_get_exit_stats(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -255,12 +259,18 @@ int thv_vm_create_fd(void)
 	if (ret)
 		goto undo_alloc;
 
+	/*
+	 * The debugfs directory comes before the fd: once the fd exists,
+	 * another thread may close it and free the VM at any moment.
+	 */
+	thv_debugfs_vm_create(vm);
 	ret = anon_inode_getfd("thv-vm", &thv_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (ret < 0)
-		goto undo_mmu;
+		goto undo_debugfs;
 	return ret;
 
-undo_mmu:
+undo_debugfs:
+	thv_debugfs_vm_destroy(vm);
 	thv_mmu_destroy(&vm->mmu);
 undo_alloc:
 	mmdrop(vm->mm);

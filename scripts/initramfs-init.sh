@@ -27,6 +27,10 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+# debugfs (/sys/kernel/debug/thv) and the tracing filesystem (the thv:*
+# tracepoints), for tests/stats_test.c and for looking around by hand.
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 exec </dev/console >/dev/console 2>&1
 
 mode=check

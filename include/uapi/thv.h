@@ -237,7 +237,7 @@ struct thv_guest_debug {
 
 struct thv_hw_field {
 	__u32 encoding;
-	__u8  width;		/* bytes: 2, 4 or 8 */
+	__u8  width;		/* bytes: 1, 2, 4 or 8 (1: a few VMCB bytes) */
 	__u8  area;		/* THV_HW_AREA_* */
 	__u8  padding[2];
 	__u64 value;

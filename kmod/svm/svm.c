@@ -1013,12 +1013,25 @@ static void svm_set_tsc_offset(struct thv_vcpu *vcpu, u64 offset)
 #define NPT_US		BIT_ULL(2)
 #define NPT_A		BIT_ULL(5)
 #define NPT_D		BIT_ULL(6)
+#define NPT_NX		BIT_ULL(63)
 
 static struct thv_mmu_fmt svm_npt_fmt = {
+	.name		= "NPT",
 	.table_bits	= NPT_P | NPT_RW | NPT_US | NPT_A,
 	.leaf_bits	= NPT_P | NPT_RW | NPT_US | NPT_A | NPT_D,
 	.present_mask	= NPT_P,
+	.read_mask	= NPT_P,
+	.write_mask	= NPT_RW,
+	.nx_mask	= NPT_NX,
 };
+
+/* THV_GET_HW_FIELDS: the VMCB as it is now, fields.c. */
+static int svm_get_hw_fields(struct thv_vcpu *vcpu, struct thv_hw_field *out)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+
+	return svm_read_hw_fields(svm->vmcb, out);
+}
 
 /* The nested walk uses the host's paging depth: 5 levels with LA57. */
 static const struct thv_mmu_fmt *svm_mmu_fmt(void)
@@ -1054,4 +1067,5 @@ const struct thv_backend_ops thv_svm_ops = {
 	.set_tsc_offset		= svm_set_tsc_offset,
 	.inject_soft_int	= svm_inject_soft_int,
 	.mmu_fmt		= svm_mmu_fmt,
+	.get_hw_fields		= svm_get_hw_fields,
 };

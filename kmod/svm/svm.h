@@ -217,6 +217,10 @@ struct vmcb {
 	struct vmcb_save save;
 } __packed;
 
+/* fields.c: THV_GET_HW_FIELDS. */
+struct thv_hw_field;
+int svm_read_hw_fields(const struct vmcb *vmcb, struct thv_hw_field *out);
+
 /* vmrun.S: one world switch. */
 void thv_svm_vmrun(u64 vmcb_pa, u64 *guest_regs, u64 host_save_pa);
 

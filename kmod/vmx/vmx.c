@@ -1792,17 +1792,38 @@ static void vmx_set_tsc_offset(struct thv_vcpu *vcpu, u64 offset)
 }
 
 /*
+ * THV_GET_HW_FIELDS: VMREAD works only on the current VMCS, so load the
+ * vCPU's on this CPU first, as get_sregs does, with preemption off until
+ * vmx_put() (fields.c reads the table).
+ */
+static int vmx_get_hw_fields(struct thv_vcpu *vcpu, struct thv_hw_field *out)
+{
+	struct vmx_vcpu *vmx = vcpu->arch;
+	int n;
+
+	if (vmx_with_vmcs(vmx))
+		return -EIO;
+	n = vmx_read_hw_fields(out);
+	vmx_put();
+	return n;
+}
+
+/*
  * EPT entries (SDM 29.3.2): read/write/execute instead of present, and a
  * memory type in every leaf.  Guest RAM is write-back whatever the guest's
  * PAT says (IPAT); accessed and dirty are preset so the CPU never has to
  * write them.
  */
 static const struct thv_mmu_fmt vmx_ept_fmt = {
+	.name		= "EPT",
 	.levels		= 4,
 	.table_bits	= EPT_R | EPT_W | EPT_X | EPT_A,
 	.leaf_bits	= EPT_R | EPT_W | EPT_X | EPT_MT_WB | EPT_IPAT |
 			  EPT_A | EPT_D,
 	.present_mask	= EPT_R | EPT_W | EPT_X,
+	.read_mask	= EPT_R,
+	.write_mask	= EPT_W,
+	.exec_mask	= EPT_X,
 };
 
 static const struct thv_mmu_fmt *vmx_mmu_fmt(void)
@@ -1838,4 +1859,5 @@ const struct thv_backend_ops thv_vmx_ops = {
 	.get_cr			= vmx_get_cr,
 	.set_cr			= vmx_set_cr,
 	.mmu_fmt		= vmx_mmu_fmt,
+	.get_hw_fields		= vmx_get_hw_fields,
 };

@@ -270,6 +270,10 @@ static __always_inline void vmcs_writel(unsigned long f, unsigned long v)
 	__vmcs_write(f, v);
 }
 
+/* fields.c: THV_GET_HW_FIELDS, with the vCPU's VMCS current. */
+struct thv_hw_field;
+int vmx_read_hw_fields(struct thv_hw_field *out);
+
 /* vmenter.S: 0 after a VM exit, 1 if VMLAUNCH/VMRESUME itself failed. */
 int thv_vmx_vmenter(u64 *guest_regs, bool launched);
 void thv_vmx_vmexit(void);	/* HOST_RIP: not callable */
