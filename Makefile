@@ -27,7 +27,7 @@ LINUX_SOURCE := /usr/src/linux-source-6.1.tar.xz
 SUBMAKE := $(MAKE) --no-print-directory
 
 .PHONY: all help deps kmod modules user payloads tests ksft-headers initramfs \
-	check demo shell clean
+	check demo shell tour clean
 
 all: kmod user payloads tests
 
@@ -43,6 +43,7 @@ help:
 	@echo '  demo       deps + all + boot DEMO_KVER and run the hello payload'
 	@echo '             with --trace (in QEMU; LANE=vmx: in Bochs)'
 	@echo '  shell      boot DEMO_KVER with thv packed and give a shell (debugging)'
+	@echo '  tour       regenerate docs/tour.md from the TOUR(n) comments'
 	@echo '  kmod user payloads tests ksft-headers initramfs   single steps'
 	@echo '  clean      remove $(BUILD)'
 	@echo 'Variables:'
@@ -113,7 +114,9 @@ endef
 
 # Boot every kernel even if one fails, then judge all logs together.
 # First, on the host, scripts/test-lanes.sh checks which machine each
-# lane would pick on hosts with and without nested KVM (seconds).
+# lane would pick on hosts with and without nested KVM (seconds), and
+# scripts/test-docs.sh that docs/tour.md is not stale and the lessons
+# parse (the lessons' commands run in the VM: tests/lessons_test.sh).
 # The svm lane boots each kernel four times in QEMU (the whole suite,
 # the suite with 5-level paging, no SVM, no NPT); the vmx lane boots
 # each kernel four times in Bochs (the whole suite, then CPU models
@@ -125,7 +128,8 @@ check: deps
 	@$(SUBMAKE) initramfs KVERS="$(KVERS)"
 	@kvers=$$(scripts/kvers.sh $(KVERS)) || exit 1; \
 	scripts/test-lanes.sh "$(BUILD)" || true; \
-	logs="$(BUILD)/logs/host-check.log"; \
+	scripts/test-docs.sh "$(BUILD)" || true; \
+	logs="$(BUILD)/logs/host-check.log $(BUILD)/logs/host-docs.log"; \
 	if [ "$(LANE)" != vmx ]; then \
 		for v in $$kvers; do \
 			rm -f "$(BUILD)/logs/$$v-check.log"; \
@@ -166,6 +170,10 @@ demo: deps
 shell:
 	@$(SUBMAKE) initramfs KVERS="$(DEMO_KVER)"
 	@scripts/run-vm.sh "$$(scripts/kvers.sh $(DEMO_KVER))" shell "$(BUILD)"
+
+# The guided tour, extracted from the source (scripts/tour.sh).
+tour:
+	@scripts/tour.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -2,13 +2,13 @@
 /*
  * cpuid.c - what CPU the guest believes it runs on.
  *
- * TOUR(7): Am I virtualized?  CPUID always exits to the hypervisor (it is
- * one of the instructions SVM and VMX can be told to intercept, and thv
- * always does).  So the hypervisor can tell the guest the truth: leaf 1
- * ECX bit 31, reserved on real CPUs, says "a hypervisor is present", and
- * leaves 0x40000000 and up carry the hypervisor's signature, the way
- * "KVMKVMKVM" announces KVM.  We also hide the CPU features thv does not
- * virtualize, so that a guest never tries to use them.
+ * TOUR(9 thv_cpuid_hypervisor thv_cpuid): Am I virtualized?  CPUID always
+ * exits to the hypervisor (it is one of the instructions SVM and VMX can be
+ * told to intercept, and thv always does).  So the hypervisor can tell the
+ * guest the truth: leaf 1 ECX bit 31, reserved on real CPUs, says "a
+ * hypervisor is present", and leaves 0x40000000 and up carry the hypervisor's
+ * signature, the way "KVMKVMKVM" announces KVM.  We also hide the CPU features
+ * thv does not virtualize, so that a guest never tries to use them.
  */
 #include <linux/slab.h>
 #include <linux/string.h>

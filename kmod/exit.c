@@ -2,10 +2,11 @@
 /*
  * exit.c - VM exits, handled once for both vendors.
  *
- * TOUR(6): Handling an exit.  By the time we get here the backend has read
- * the raw exit information out of the VMCB (or VMCS) and decoded it into a
- * struct thv_exit.  One table, indexed by the neutral exit kind, says who
- * handles it.  Every handler follows one convention:
+ * TOUR(7.1 thv_exit_handlers thv_handle_exit): Handling an exit.  By the time
+ * we get here the backend has read the raw exit information out of the VMCB
+ * (or VMCS) and decoded it into a struct thv_exit.  One table, indexed by the
+ * neutral exit kind, says who handles it.  Every handler follows one
+ * convention:
  *
  *	return 1	handled in the kernel: enter the guest again
  *	return 0	userspace must act: vcpu->run says what happened
@@ -94,6 +95,14 @@ static u64 thv_read_reg(struct thv_vcpu *vcpu, int reg, bool high8, u8 size)
 	return size == 8 ? v : v & ((1ULL << (size * 8)) - 1);
 }
 
+/*
+ * TOUR(8.5): Back into the kernel: finishing the instruction.  Userspace
+ * has handled the OUT and calls THV_RUN again.  Before entering the guest,
+ * thv_vcpu_run() calls this: for an OUT (THV_PENDING_SKIP) RIP moves to
+ * the next instruction; for an IN the data userspace left in the run page
+ * goes into the guest's AL/AX/EAX first.  Only now is the instruction
+ * complete, and the guest continues as if OUT had simply worked.
+ */
 void thv_complete_pending(struct thv_vcpu *vcpu)
 {
 	struct thv_run *run = vcpu->run;
@@ -159,8 +168,13 @@ static int thv_handle_nothing(struct thv_vcpu *vcpu, struct thv_exit *exit)
 }
 
 /*
- * I/O: the CPU stopped on IN or OUT because the I/O permission map says
- * every port is ours.  The device lives in userspace, as QEMU's do for KVM.
+ * TOUR(8.1): The OUT reaches exit.c.  The CPU stopped on IN or OUT because
+ * the I/O permission map says every port is ours.  The device lives in
+ * userspace, as QEMU's do for KVM, so this handler only describes the
+ * access in the shared struct thv_run (port, size, direction, and for an
+ * OUT the value taken from the guest's RAX) and returns 0: "userspace
+ * must act".  The OUT is not finished yet: THV_PENDING_SKIP remembers that
+ * RIP must move past it when userspace comes back.
  */
 static int thv_handle_io(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
@@ -273,8 +287,12 @@ static int thv_handle_mmio(struct thv_vcpu *vcpu, struct thv_exit *exit)
 }
 
 /*
- * A nested page fault.  If a memory slot backs the address, this is just
- * the first touch of that page: map it and let the guest retry.
+ * TOUR(4.2): A nested page fault.  The guest touched a guest-physical
+ * address our nested page tables do not map yet (APM Vol. 2 15.25.6,
+ * #VMEXIT(NPF); SDM Vol. 3C 29.3.3, EPT violation).  If a memory slot
+ * backs the address, this is just the first touch of that page: map it
+ * and let the guest retry the instruction, which now succeeds.  The guest
+ * never knows: to it, the page was always there.
  */
 static int thv_handle_npf(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {

@@ -2,13 +2,13 @@
 /*
  * main.c - module load and unload, and the /dev/thv system ioctls.
  *
- * TOUR(1): Loading thv.ko.  A hypervisor is, first of all, a kernel module
- * that switches on a CPU feature.  thv_init() asks the backend whether the
- * CPU has what thv needs (SVM with nested paging, or VMX with EPT), then
+ * TOUR(1 thv_init): Loading thv.ko.  A hypervisor is, first of all, a kernel
+ * module that switches on a CPU feature.  thv_init() asks the backend whether
+ * the CPU has what thv needs (SVM with nested paging, or VMX with EPT), then
  * turns the feature on on every CPU (EFER.SVME / VMXON) through the CPU
- * hotplug machinery, so CPUs that come online later get it too.  Only when
- * all of that worked does /dev/thv appear: the step that makes us visible
- * comes last, and unloading is the same code backwards.
+ * hotplug machinery, so CPUs that come online later get it too.  Only when all
+ * of that worked does /dev/thv appear: the step that makes us visible comes
+ * last, and unloading is the same code backwards.
  */
 #define pr_fmt(fmt) "thv: " fmt
 

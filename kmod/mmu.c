@@ -3,14 +3,14 @@
  * mmu.c - nested page tables (AMD NPT, Intel EPT): guest-physical to
  * host-physical.
  *
- * TOUR(4): Two-dimensional paging.  With nested paging the CPU walks two
- * sets of page tables on a TLB miss: the guest's own (guest-virtual to
- * guest-physical, which the guest controls and we never touch) and ours
+ * TOUR(4.1 thv_mmu_map): Two-dimensional paging.  With nested paging the CPU
+ * walks two sets of page tables on a TLB miss: the guest's own (guest-virtual
+ * to guest-physical, which the guest controls and we never touch) and ours
  * (guest-physical to host-physical).  Ours are plain radix trees of 512
- * entries per page, 4 or 5 levels like the host's; only the bits in an
- * entry differ by vendor, so the backend describes them in thv_mmu_fmt and
- * this file does the walking for both.  See APM Vol. 2 15.25 (nested
- * paging) and SDM Vol. 3C 29.3 (EPT).
+ * entries per page, 4 or 5 levels like the host's; only the bits in an entry
+ * differ by vendor, so the backend describes them in thv_mmu_fmt and this file
+ * does the walking for both.  See APM Vol. 2 15.25 (nested paging) and SDM
+ * Vol. 3C 29.3 (EPT).
  *
  * We only ever map 4 KiB pages, one at a time, on the nested page fault
  * that first touches them; tables are freed all at once.

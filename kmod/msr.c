@@ -2,10 +2,10 @@
 /*
  * msr.c - RDMSR and WRMSR of the guest, for both vendors.
  *
- * TOUR(10): Model-specific registers.  Both backends make every RDMSR and
- * WRMSR exit (an MSR permission map of all ones on AMD, APM Vol. 2
- * 15.11; no MSR bitmaps on Intel, SDM Vol. 3C 25.6.9), so no guest access
- * ever reaches a real MSR of the host.  Here the access is emulated:
+ * TOUR(10 thv_handle_msr): Model-specific registers.  Both backends make every
+ * RDMSR and WRMSR exit (an MSR permission map of all ones on AMD, APM Vol. 2
+ * 15.11; no MSR bitmaps on Intel, SDM Vol. 3C 25.6.9), so no guest access ever
+ * reaches a real MSR of the host.  Here the access is emulated:
  *
  *  - The MSRs a 64-bit kernel cannot live without are the guest's own:
  *    EFER, the SYSCALL MSRs (STAR, LSTAR, CSTAR, SFMASK), the segment

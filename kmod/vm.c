@@ -2,14 +2,14 @@
 /*
  * vm.c - a VM: its guest memory and its vCPUs.
  *
- * TOUR(3): Guest memory.  To the guest, "physical memory" is whatever
- * userspace handed us with THV_SET_MEMORY_REGION: ordinary pages of the
- * runner process.  We pin them (so they cannot be swapped or moved while
- * the hardware may touch them) and remember, per slot, which page backs
- * each guest page.  The nested page tables (mmu.c) are filled lazily: the
- * first guest access to a page causes a nested page fault, and exit.c maps
- * the page then.  Memory no slot backs is MMIO: the access goes to
- * userspace as THV_EXIT_MMIO.
+ * TOUR(4 thv_vm_set_memory_region): Guest memory.  To the guest, "physical
+ * memory" is whatever userspace handed us with THV_SET_MEMORY_REGION: ordinary
+ * pages of the runner process.  We pin them (so they cannot be swapped or
+ * moved while the hardware may touch them) and remember, per slot, which page
+ * backs each guest page.  The nested page tables (mmu.c) are filled lazily:
+ * the first guest access to a page causes a nested page fault, and exit.c maps
+ * the page then.  Memory no slot backs is MMIO: the access goes to userspace
+ * as THV_EXIT_MMIO.
  */
 #define pr_fmt(fmt) "thv: " fmt
 

@@ -30,6 +30,8 @@ summary line.  The log name gives the lane, which tags each result:
   BUILD/logs/<kver>-vmx.log                Bochs, Intel VMX (scripts/run-bochs.sh),
                                            tagged [vmx]
   BUILD/logs/host-check.log                host-side tests (scripts/test-lanes.sh)
+  BUILD/logs/host-docs.log                 host-side docs checks
+                                           (scripts/test-docs.sh), tagged [docs]
 USAGE
 	[ $# -gt 0 ]
 	exit $?
@@ -105,6 +107,15 @@ function start_log(path) {
 	sub(/\.log$/, "", lane)
 	sub(/.*-/, "", lane)
 	lane = (lane ~ /^(la57|nosvm|nonpt|vmx|novmx|noept|noug)$/) ? " [" lane "]" : ""
+	# host-NAME.log: host-side checks, no VM (host-check.log: the lane
+	# tests of scripts/test-lanes.sh; host-docs.log: scripts/test-docs.sh).
+	if (kver ~ /^host-[a-z0-9]+\.log$/) {
+		lane = kver
+		sub(/^host-/, "", lane)
+		sub(/\.log$/, "", lane)
+		lane = " [" lane "]"
+		kver = "host"
+	}
 	began = insmod = devnode = rmmod = dmesg_end = nohw = 0
 	in_test = in_dmesg = 0
 	nbad = 0
@@ -221,9 +232,10 @@ function end_log(    i) {
 		result(0, "rmmod thv", "")
 		diag("not reached")
 	}
-	# host-check.log (scripts/test-lanes.sh) ran on the host: no VM.
+	# host-*.log (scripts/test-lanes.sh, test-docs.sh) ran on the host:
+	# no VM.
 	if (kver == "host") {
-		result(dmesg_end, "lane tests ran to the end", "")
+		result(dmesg_end, "host tests ran to the end", "")
 		logs = logs "# log host: " FILENAME_PREV "\n"
 		return
 	}

@@ -20,7 +20,9 @@
 # Every line meant for scripts/check.sh starts with "==thv== " so it can be
 # told apart from test output and from kernel messages on the console.
 
-PATH=/bin
+# /usr/bin: tmux (scripts/mkinitramfs.sh); /thv/bin: thv and lessons.sh,
+# so that commands in docs/lessons work as typed.
+PATH=/bin:/usr/bin:/thv/bin
 export PATH
 
 mount -t proc proc /proc
@@ -31,6 +33,10 @@ mount -t tmpfs tmpfs /tmp
 # tracepoints), for tests/stats_test.c and for looking around by hand.
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+# Pseudo-terminals (/dev/ptmx, /dev/pts/N): tmux gives each pane one, so
+# that tests can drive a program through a real terminal.
+mkdir -p /dev/pts
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
 exec </dev/console >/dev/console 2>&1
 
 mode=check

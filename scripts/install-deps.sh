@@ -12,7 +12,8 @@ usage() {
 	cat <<'USAGE'
 Usage: scripts/install-deps.sh [--check] [--help]
 Install the Debian packages needed by thv (build tools, QEMU, Bochs, the 6.1
-and 6.12 guest kernels with their headers, busybox, kselftest sources).
+and 6.12 guest kernels with their headers, busybox, kselftest sources,
+tmux).
   --check   only list missing packages; exit 1 if any are missing
 USAGE
 }
@@ -35,6 +36,9 @@ USAGE
 #   libelf-dev                          kbuild (objtool) for 6.x kernels
 #   libcapstone-dev                     the runner's disassembler (--trace)
 #   linux-source-6.1                    kselftest_harness.h for tests/
+#   tmux                                packed into the test VM: tests
+#                                       that type into the stepper
+#                                       through a terminal (tests/lib/tmux.sh)
 PACKAGES=(
 	build-essential gcc make binutils
 	qemu-system-x86
@@ -46,6 +50,7 @@ PACKAGES=(
 	kmod xz-utils zstd
 	libelf-dev libcapstone-dev
 	linux-source-6.1
+	tmux
 )
 
 check_only=0

@@ -9,6 +9,13 @@
 #   /thv/payloads/*.bin    BUILD/payloads/*.bin, *.elf (C payloads,
 #                          multiboot kernels)
 #   /thv/tests/*           the executable files in BUILD/tests/
+#   /thv/lib/*.sh          tests/lib/*.sh, sh libraries the test scripts
+#                          source (tests/lib/tmux.sh)
+#   /thv/bin/lessons.sh    scripts/lessons.sh, the lesson checker
+#   /thv/docs/             docs/tour.md and docs/lessons/*.md
+#   /usr/bin/tmux          tmux with the shared libraries ldd lists, the
+#                          dynamic loader and a few terminfo entries, for
+#                          tests that drive a program through a terminal
 #
 # Output: BUILD/<kver>/initramfs.cpio.gz (cpio newc, gzip), the format
 # Documentation/driver-api/early-userspace/buffer-format.rst describes.
@@ -63,6 +70,66 @@ for f in "$build"/payloads/*.bin "$build"/payloads/*.elf; do
 	n=$((n + 1))
 done
 [ $n -gt 0 ] || echo "mkinitramfs: warning: no payloads in $build/payloads" >&2
+
+# Test scripts source their libraries from /thv/lib; lessons.sh checks
+# the lessons in /thv/docs/lessons against the runner (tests/
+# lessons_test.sh).
+mkdir -p "$root/thv/lib" "$root/thv/docs/lessons"
+cp "$repo"/tests/lib/*.sh "$root/thv/lib/" 2>/dev/null || true
+install -m 0755 "$repo/scripts/lessons.sh" "$root/thv/bin/lessons.sh"
+cp "$repo"/docs/*.md "$root/thv/docs/"
+cp "$repo"/docs/lessons/*.md "$root/thv/docs/lessons/" 2>/dev/null || true
+
+# copy_dynamic FILE: FILE and every shared library ldd lists for it, the
+# dynamic loader included, at the same paths in the initramfs.  cp -L:
+# Debian's library names are symbolic links to versioned files.
+copy_dynamic() {
+	local lib
+	mkdir -p "$root$(dirname "$1")"
+	cp -L "$1" "$root$1"
+	# "libc.so.6 => /lib/.../libc.so.6 (0x...)" and the loader's
+	# "/lib64/ld-linux-x86-64.so.2 (0x...)"; linux-vdso has no file.
+	for lib in $(ldd "$1" | sed -n -e 's/.*=> \(\/[^ ]*\) .*/\1/p' \
+			-e 's/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+# tmux, for tests that type into a program through a real terminal
+# (tests/lib/tmux.sh).  ncurses (tmux's libtinfo, and libedit's) looks
+# for terminfo entries in /etc/terminfo, /lib/terminfo and
+# /usr/share/terminfo; tmux's panes are "screen" or "tmux" terminals,
+# the VM console is "linux", and xterm/vt100/dumb are common TERMs.
+tmux_bin=$(command -v tmux || true)
+if [ -n "$tmux_bin" ]; then
+	copy_dynamic "$tmux_bin"
+	[ "$tmux_bin" = /usr/bin/tmux ] ||
+		{ mkdir -p "$root/usr/bin"; ln -sf "$tmux_bin" "$root/usr/bin/tmux"; }
+	for t in tmux tmux-256color screen screen-256color xterm \
+		 xterm-256color linux vt100 dumb; do
+		for d in /etc/terminfo /lib/terminfo /usr/share/terminfo; do
+			[ -e "$d/${t:0:1}/$t" ] || continue
+			mkdir -p "$root/lib/terminfo/${t:0:1}"
+			cp -L "$d/${t:0:1}/$t" "$root/lib/terminfo/${t:0:1}/$t"
+			break
+		done
+	done
+	mkdir -p "$root/usr/share"
+	ln -s ../../lib/terminfo "$root/usr/share/terminfo"
+	# tmux refuses to start without a UTF-8 locale: it tries C.UTF-8,
+	# which glibc loads from /usr/lib/locale/C.utf8 (400 KiB).
+	if [ -d /usr/lib/locale/C.utf8 ]; then
+		mkdir -p "$root/usr/lib/locale"
+		cp -r /usr/lib/locale/C.utf8 "$root/usr/lib/locale/"
+	else
+		echo "mkinitramfs: warning: no /usr/lib/locale/C.utf8:" \
+			"tmux will not start" >&2
+	fi
+else
+	echo "mkinitramfs: warning: no tmux (make deps): terminal tests will skip" >&2
+fi
 
 n=0
 for f in "$build"/tests/*; do

@@ -56,6 +56,12 @@ static struct ioport_dev *ioport__find(uint16_t port)
 	return NULL;
 }
 
+/*
+ * TOUR(8.4): The port bus.  Find the device that claimed the port and let
+ * it act: for the UART at 0x3f8 an OUT prints a character.  This is the
+ * "emulator" half of trap-and-emulate: the CPU trapped, the kernel
+ * reported, and ordinary C code in a process plays the hardware.
+ */
 const char *ioport__dispatch(struct thv_runner *r, uint16_t port,
 			     uint8_t *data, unsigned int size, bool is_write,
 			     char *desc, size_t desc_len)

@@ -88,7 +88,14 @@ static uint64_t vcpu__le(const uint8_t *p, unsigned int len)
 	return v;
 }
 
-/* THV_EXIT_IO: IN/OUT (APM Vol. 2 15.10.2: the IOIO intercept). */
+/*
+ * TOUR(8.3): The OUT in userspace.  THV_EXIT_IO: IN/OUT (APM Vol. 2
+ * 15.10.2: the IOIO intercept).  The kernel described the access in the
+ * run page; the data sits in the same page at run->io.data_offset.  Each
+ * access goes to the device that claimed the port (ioport.c); for an IN
+ * the device writes its answer into that data, where
+ * thv_complete_pending() in the kernel will find it.
+ */
 static void vcpu__handle_io(struct thv_runner *r)
 {
 	struct thv_run *run = r->vm.run;
@@ -560,6 +567,14 @@ static void vcpu__dispatch(struct thv_runner *r)
 	}
 }
 
+/*
+ * TOUR(8.2): Userspace's side of the loop.  Each THV_RUN ioctl returns
+ * only when the kernel could not handle an exit itself; run->exit_reason
+ * (in the page shared with the kernel, mmap()ed from the vCPU fd) says
+ * what happened, and vcpu__dispatch() hands it to the right handler.  The
+ * next THV_RUN both finishes the exited instruction and re-enters the
+ * guest.
+ */
 int vcpu__run_loop(struct thv_runner *r)
 {
 	struct thv_run *run = r->vm.run;

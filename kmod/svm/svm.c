@@ -159,7 +159,15 @@ static void svm_hardware_unsetup(void)
 	__free_pages(svm_iopm, SVM_IOPM_ORDER);
 }
 
-/* TOUR(2): Switching SVM on, on one CPU: EFER.SVME and VM_HSAVE_PA. */
+/*
+ * TOUR(2): Switching SVM on, on one CPU.  Two MSR writes are all it
+ * takes: EFER.SVME makes VMRUN and the other SVM instructions (VMLOAD,
+ * VMSAVE, CLGI...) legal; without it they raise #UD (APM Vol. 2 15.4).
+ * VM_HSAVE_PA names the page where VMRUN saves the host's state (APM
+ * 15.30.4).  The CPU hotplug machinery runs this on every CPU, including
+ * CPUs that come online later.  A CPU whose EFER.SVME is already set
+ * belongs to another hypervisor (kvm_amd): two cannot share a CPU.
+ */
 static int svm_cpu_enable(unsigned int cpu)
 {
 	struct svm_cpu *sd;
@@ -232,7 +240,7 @@ static void svm_set_seg(struct vmcb_seg *s, u16 sel, u64 base, u32 limit,
 }
 
 /*
- * TOUR(9): Filling the VMCB.  The control area says what we intercept
+ * TOUR(3): Filling the VMCB.  The control area says what we intercept
  * (which guest actions cause a #VMEXIT); the save area is the guest's
  * CPU state, here the one an x86 CPU has after RESET (SDM Vol. 3A 9.1.1).
  */
@@ -429,7 +437,14 @@ static void svm_decode_dr(struct svm_vcpu *svm, struct thv_exit *exit)
 					    THV_DR_GPR_UNKNOWN;
 }
 
-/* APM 15.10.2: EXITINFO1 describes the access, EXITINFO2 is the next RIP. */
+/*
+ * TOUR(8): An OUT, end to end.  The guest executed OUT; the I/O
+ * permission map has every port's bit set, so the CPU did not touch the
+ * port but performed #VMEXIT(IOIO).  EXITINFO1 describes the access (port,
+ * size, direction, string or not), EXITINFO2 is the RIP of the next
+ * instruction (APM Vol. 2 15.10.2).  The value to write is still in the
+ * guest's RAX: the hardware does not copy it anywhere.
+ */
 static void svm_decode_ioio(struct svm_vcpu *svm, struct thv_exit *exit)
 {
 	u64 info = exit->info1;
@@ -571,6 +586,13 @@ static u32 svm_explain_invalid(const struct svm_vcpu *svm)
 	return THV_FAIL_UNKNOWN;
 }
 
+/*
+ * TOUR(7): Decoding an exit.  After #VMEXIT the VMCB control area holds
+ * why the guest stopped: EXITCODE, plus EXITINFO1 and EXITINFO2 whose
+ * meaning depends on the code (APM Vol. 2 15.6 and Appendix C).  Each
+ * decoder below turns one code into the vendor-neutral struct thv_exit,
+ * so that exit.c never needs to know which CPU it runs on.
+ */
 static void svm_decode_exit(struct svm_vcpu *svm, struct thv_exit *exit)
 {
 	struct vmcb_control *c = &svm->vmcb->control;

@@ -2,13 +2,13 @@
 /*
  * vmrun.S - the world switch for AMD SVM.
  *
- * TOUR(8): Into ring -1's guest and back.  VMRUN (APM Vol. 2 15.5) saves
- * a small part of the host state (RSP, RIP, RAX, segment and control
- * registers) in the host save area named by MSR VM_HSAVE_PA, loads the
+ * TOUR(6 thv_svm_vmrun): Into ring -1's guest and back.  VMRUN (APM Vol. 2
+ * 15.5) saves a small part of the host state (RSP, RIP, RAX, segment and
+ * control registers) in the host save area named by MSR VM_HSAVE_PA, loads the
  * guest's from the VMCB and starts the guest.  When an intercepted event
  * happens the CPU performs #VMEXIT: it writes the guest state back into the
- * VMCB, reloads the host state, and continues at the instruction after
- * VMRUN, as if VMRUN had been a call.
+ * VMCB, reloads the host state, and continues at the instruction after VMRUN,
+ * as if VMRUN had been a call.
  *
  * What VMRUN does NOT switch, we must: the general-purpose registers other
  * than RAX and RSP, and the "hidden" state that VMSAVE/VMLOAD move (FS, GS,

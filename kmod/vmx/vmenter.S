@@ -2,15 +2,15 @@
 /*
  * vmenter.S - the world switch for Intel VMX.
  *
- * TOUR(8v): Into the guest and back, Intel's way.  VMLAUNCH (first entry
- * with a clear VMCS) or VMRESUME (every later one) loads the guest state
- * from the current VMCS and starts the guest in VMX non-root operation
- * (SDM Vol. 3C 27, "VM Entries").  On a VM exit the CPU saves the guest
- * state into the VMCS and loads the host state from it: RSP from HOST_RSP
- * and RIP from HOST_RIP (SDM 29.5, "Loading Host State").  So unlike
- * AMD's VMRUN, a VM exit does not return to the instruction after
- * VMLAUNCH: it jumps to thv_vmx_vmexit below, with the stack pointer we
- * wrote into HOST_RSP just before entering.
+ * TOUR(6v thv_vmx_vmenter): Into the guest and back, Intel's way.  VMLAUNCH
+ * (first entry with a clear VMCS) or VMRESUME (every later one) loads the
+ * guest state from the current VMCS and starts the guest in VMX non-root
+ * operation (SDM Vol. 3C 27, "VM Entries").  On a VM exit the CPU saves the
+ * guest state into the VMCS and loads the host state from it: RSP from
+ * HOST_RSP and RIP from HOST_RIP (SDM 29.5, "Loading Host State").  So unlike
+ * AMD's VMRUN, a VM exit does not return to the instruction after VMLAUNCH: it
+ * jumps to thv_vmx_vmexit below, with the stack pointer we wrote into HOST_RSP
+ * just before entering.
  *
  * Neither VMLAUNCH nor a VM exit touches the general-purpose registers
  * other than RSP (and RIP): we load the guest's before entry and save

@@ -749,7 +749,7 @@ static void vmx_write_seg(unsigned long sel, unsigned long base,
 		      GUEST_##name##_LIMIT, GUEST_##name##_AR_BYTES
 
 /*
- * TOUR(9v): Filling the VMCS.  Controls (computed in hardware_setup from
+ * TOUR(3v): Filling the VMCS.  Controls (computed in hardware_setup from
  * what this CPU allows) say what exits; the host-state area is where a VM
  * exit lands; the guest-state area starts as an x86 CPU after RESET
  * (SDM Vol. 3A 9.1.1), in real mode, which unrestricted guest runs as is.
@@ -1061,7 +1061,12 @@ static void vmx_decode_cr(struct vmx_vcpu *vmx, struct thv_exit *exit)
 	}
 }
 
-/* SDM Table 28-5. */
+/*
+ * TOUR(8v): The same OUT on Intel.  The "I/O instruction" exit (basic
+ * reason 30) puts port, size, direction and string/REP in the exit
+ * qualification (SDM Vol. 3C Table 28-5); the instruction length, to skip
+ * it later, is in its own VMCS field.
+ */
 static void vmx_decode_io(struct vmx_vcpu *vmx, struct thv_exit *exit)
 {
 	u64 q = exit->info1;
@@ -1171,6 +1176,13 @@ static u32 vmx_explain_invalid(const struct vmx_vcpu *vmx)
 	return THV_FAIL_GUEST_STATE;
 }
 
+/*
+ * TOUR(7v): Decoding an exit, Intel's way.  The VMCS exit-information
+ * fields say why the guest stopped: the basic exit reason, the exit
+ * qualification, the instruction length (SDM Vol. 3C 28.2, Appendix C).
+ * They are read with VMREAD, one field at a time, and turned into the
+ * same vendor-neutral struct thv_exit the SVM backend fills.
+ */
 static void vmx_decode_exit(struct vmx_vcpu *vmx, struct thv_exit *exit)
 {
 	u32 reason = vmcs_read32(VM_EXIT_REASON);

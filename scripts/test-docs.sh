@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test-docs.sh - host-side checks of the documentation that must not rot,
+# in seconds and without a VM:
+#   - docs/tour.md is what scripts/tour.sh extracts from the TOUR(n)
+#     comments today (a code change that moves a tour stop makes it
+#     stale: run scripts/tour.sh and commit the result)
+#   - every lesson in docs/lessons/ parses (scripts/lessons.sh --list)
+#     and has at least one checked console block
+#   - every link from a lesson to a tour stop (tour.md#stop-N) names a
+#     stop that exists
+#   - the lesson checker's matcher accepts what it should and refuses
+#     what it should (its own wildcards, against fixed text)
+# The commands in the lessons themselves run in the test VM
+# (tests/lessons_test.sh).
+#
+# Output: a console log in the format of the test VM's (==thv== markers
+# around TAP), BUILD/logs/host-docs.log, which scripts/check.sh merges
+# with the others.  Exit status 0 when every check passed.
+set -uo pipefail
+
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
+	cat <<'USAGE'
+Usage: scripts/test-docs.sh [BUILD_DIR]
+Check docs/tour.md and docs/lessons/ on the host; write the TAP to
+BUILD_DIR/logs/host-docs.log (default BUILD_DIR: <repo>/build).
+USAGE
+	exit 0
+fi
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$repo/build}
+mkdir -p "$build/logs"
+out=$(cd "$build/logs" && pwd)/host-docs.log
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$repo" || exit 2
+
+n=0
+fails=0
+tap() {		# tap STATUS NAME [DIAG-FILE]: STATUS 0 is a pass
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n $2"
+	else
+		# Diagnostics first: check.sh shows what precedes a failure.
+		[ -z "${3:-}" ] || sed 's/^/# /' "$3" | head -n 60
+		echo "not ok $n $2"
+		fails=$((fails + 1))
+	fi
+}
+
+lessons=$(ls docs/lessons/[0-9]*.md 2>/dev/null)
+
+# matcher EXPECTED-TEXT ACTUAL-TEXT: the status of lessons.sh --match.
+matcher() {
+	printf '%s\n' "$1" >"$work/exp"
+	printf '%s\n' "$2" >"$work/act"
+	scripts/lessons.sh --match "$work/exp" "$work/act"
+}
+
+{
+echo "==thv== begin mode=docs kernel=host"
+echo "==thv== nohw docs"
+echo "==thv== test-begin docs"
+echo "TAP version 13"
+echo "1..5"
+
+scripts/tour.sh --check >"$work/tour" 2>&1
+tap $? "docs/tour.md is up to date (scripts/tour.sh --check)" "$work/tour"
+
+bad=0
+: >"$work/parse"
+for f in $lessons; do
+	if ! scripts/lessons.sh --list "$f" >"$work/list" 2>>"$work/parse"; then
+		bad=1
+	elif [ ! -s "$work/list" ]; then
+		echo "$f: no console block with a command" >>"$work/parse"
+		bad=1
+	fi
+done
+[ -n "$lessons" ] || { echo "no docs/lessons/[0-9]*.md" >>"$work/parse"; bad=1; }
+tap $bad "every lesson parses and has commands to check" "$work/parse"
+
+# The stops tour.md has, then every tour.md#stop-N a lesson links to.
+grep -o '<a id="stop-[^"]*"' docs/tour.md | sed 's/.*"stop-//; s/"$//' |
+	sort -u >"$work/stops"
+: >"$work/links"
+for f in $lessons; do
+	grep -o 'tour\.md#stop-[0-9.v]*[0-9v]' "$f" | sed 's/.*#stop-//' |
+		sort -u | while read -r s; do
+		grep -qx -- "$s" "$work/stops" ||
+			echo "$f: links to tour.md#stop-$s, which does not exist" \
+				>>"$work/links"
+	done
+done
+[ ! -s "$work/links" ]
+tap $? "lessons link only to tour stops that exist" "$work/links"
+
+: >"$work/match"
+# Each case is "EXPECTED => ACTUAL".
+for c in 'hello => hello' 'x {N} y => x 42 y' 'v {X} => v 0x1f' \
+	 'v {X} => v beef' '{svm|vmx} on => vmx on' \
+	 'a {*} z => a anything at all z' \
+	 'lit {b} (.*) [x] $ => lit {b} (.*) [x] $'; do
+	matcher "${c%% => *}" "${c#* => }" ||
+		echo "'${c%% => *}' should match '${c#* => }'" >>"$work/match"
+done
+matcher "$(printf 'a\n...\nz')" "$(printf 'a\nb\nc\nz')" ||
+	echo "'...' should match two lines" >>"$work/match"
+matcher "$(printf 'a\n...\nz')" "$(printf 'a\nz')" ||
+	echo "'...' should match no line" >>"$work/match"
+[ ! -s "$work/match" ]
+tap $? "the lesson matcher accepts what its wildcards allow" "$work/match"
+
+: >"$work/nomatch"
+for c in 'hello => hello!' 'x {N} y => x 4a y' '{svm|vmx} on => kvm on' \
+	 'a.c => abc' 'x* => xx' '(a) => a' 'v {X} => v 0xg'; do
+	matcher "${c%% => *}" "${c#* => }" &&
+		echo "'${c%% => *}' must not match '${c#* => }'" >>"$work/nomatch"
+done
+matcher "$(printf 'a\n...\nz')" "$(printf 'a\nb')" &&
+	echo "'a ... z' must not match a text without z" >>"$work/nomatch"
+matcher "$(printf 'a\nb')" "$(printf 'a\nb\nc')" &&
+	echo "an extra line must not match" >>"$work/nomatch"
+[ ! -s "$work/nomatch" ]
+tap $? "the lesson matcher refuses what its wildcards do not allow" \
+	"$work/nomatch"
+
+echo "==thv== test-end docs rc=$((fails > 0)) secs=0 timeout=0"
+echo "==thv== dmesg-begin"
+echo "==thv== dmesg-end"
+echo "==thv== end"
+} >"$out"
+[ "$fails" -eq 0 ]
