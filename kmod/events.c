@@ -115,7 +115,7 @@ static void thv_irq_window(struct thv_vcpu *vcpu, bool on)
  */
 bool thv_events_before_entry(struct thv_vcpu *vcpu)
 {
-	bool want_window;
+	bool want_window, irqs;
 
 	if (vcpu->exc_queued && !thv_ops->event_in_flight(vcpu)) {
 		thv_deliver_exception(vcpu, vcpu->exc.vector,
@@ -124,13 +124,20 @@ bool thv_events_before_entry(struct thv_vcpu *vcpu)
 		vcpu->exc_queued = false;
 	}
 
-	if (vcpu->irq_queued && thv_ops->interrupt_allowed(vcpu)) {
+	/*
+	 * While single-stepping, a queued interrupt waits (unless
+	 * THV_DEBUG_STEP_IRQS): otherwise every step would end in the
+	 * interrupt handler.  It asks for no window meanwhile.
+	 */
+	irqs = thv_debug_irqs_allowed(vcpu);
+	if (vcpu->irq_queued && irqs && thv_ops->interrupt_allowed(vcpu)) {
 		thv_ops->inject_irq(vcpu, vcpu->irq_vector);
 		vcpu->irq_queued = false;
 	}
 
-	want_window = vcpu->irq_queued ||
-		      READ_ONCE(vcpu->run->request_interrupt_window);
+	want_window = (vcpu->irq_queued && irqs) ||
+		      (!vcpu->irq_queued &&
+		       READ_ONCE(vcpu->run->request_interrupt_window));
 	if (want_window && !vcpu->irq_queued &&
 	    thv_ops->interrupt_allowed(vcpu)) {
 		thv_irq_window(vcpu, false);

@@ -338,8 +338,12 @@ static int thv_handle_cpuid(struct thv_vcpu *vcpu, struct thv_exit *exit)
 
 static int thv_handle_hlt(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
-	/* An interrupt is queued and IF = 1: it ends the HLT at once. */
-	if (vcpu->irq_queued && (vcpu->rflags & X86_EFLAGS_IF)) {
+	/*
+	 * An interrupt is queued and IF = 1: it ends the HLT at once
+	 * (unless single-stepping holds it back, debug.c).
+	 */
+	if (vcpu->irq_queued && (vcpu->rflags & X86_EFLAGS_IF) &&
+	    thv_debug_irqs_allowed(vcpu)) {
 		thv_skip_insn(vcpu, exit);
 		return 1;
 	}
@@ -399,6 +403,7 @@ static int thv_handle_rdtscp(struct thv_vcpu *vcpu, struct thv_exit *exit);
 
 static int thv_handle_exception(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
+	u8 trap_len = 0;
 	u8 insn[3];
 
 	if (exit->exc.vector == X86_TRAP_UD &&
@@ -415,23 +420,21 @@ static int thv_handle_exception(struct thv_vcpu *vcpu, struct thv_exit *exit)
 		if (insn[2] == 0xf9)
 			return thv_handle_rdtscp(vcpu, exit);
 	}
+	/*
+	 * #BP and #OF stop at the instruction that raised them (both
+	 * vendors report RIP at INT3/INTO when intercepted): a delivery
+	 * must return past it, so we need its length.  CC is INT3, CE
+	 * INTO, CD 03 the two-byte INT 3.
+	 */
+	if (exit->exc.vector == X86_TRAP_BP ||
+	    exit->exc.vector == X86_TRAP_OF) {
+		if (thv_fetch_insn(vcpu, insn, 2) < 1)
+			return thv_internal_error(vcpu,
+				THV_INTERNAL_UNHANDLED_EXIT, exit);
+		trap_len = insn[0] == 0xcd ? 2 : 1;
+	}
 	if (vcpu->user_exceptions & BIT(exit->exc.vector)) {
 		struct thv_run *run = vcpu->run;
-		u8 trap_len = 0;
-
-		/*
-		 * #BP and #OF stop at the instruction that raised them (both
-		 * vendors report RIP at INT3/INTO when intercepted): remember
-		 * its length for a re-injection.  CC is INT3, CE INTO, CD 03
-		 * the two-byte INT 3.
-		 */
-		if (exit->exc.vector == X86_TRAP_BP ||
-		    exit->exc.vector == X86_TRAP_OF) {
-			if (thv_fetch_insn(vcpu, insn, 2) < 1)
-				return thv_internal_error(vcpu,
-					THV_INTERNAL_UNHANDLED_EXIT, exit);
-			trap_len = insn[0] == 0xcd ? 2 : 1;
-		}
 
 		memset(&run->exception, 0, sizeof(run->exception));
 		run->exit_reason = THV_EXIT_EXCEPTION;
@@ -447,6 +450,8 @@ static int thv_handle_exception(struct thv_vcpu *vcpu, struct thv_exit *exit)
 		vcpu->pending = THV_PENDING_EXCEPTION;
 		return 0;
 	}
+	/* A trap (only single-stepping intercepts #BP/#OF for itself). */
+	vcpu->rip += trap_len;
 	thv_deliver_exception(vcpu, exit->exc.vector, exit->exc.has_error_code,
 			      exit->exc.error_code, exit->exc.cr2);
 	return 1;
@@ -656,6 +661,16 @@ static int thv_handle_fail_entry(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	return 0;
 }
 
+/*
+ * THV_DEBUG_SINGLESTEP: the guest ran one instruction (or took one
+ * event) and stopped: a monitor-trap-flag exit, or SVM's #DB from our
+ * TF.  RIP is at the next instruction to run (debug.c).
+ */
+static int thv_handle_step(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	return thv_debug_report_step(vcpu, exit->step.dr6);
+}
+
 static int thv_handle_unhandled(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
 	return thv_internal_error(vcpu, THV_INTERNAL_UNHANDLED_EXIT, exit);
@@ -686,19 +701,25 @@ static const thv_exit_handler_t thv_exit_handlers[THV_X_NR] = {
 	[THV_X_XSETBV]		= thv_handle_xsetbv,
 	[THV_X_FAIL_ENTRY]	= thv_handle_fail_entry,
 	[THV_X_UNHANDLED]	= thv_handle_unhandled,
+	[THV_X_STEP]		= thv_handle_step,
 };
 
 int thv_handle_exit(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
 	struct thv_run *run = vcpu->run;
 	u64 exit_rip = vcpu->rip;
+	struct thv_debug_snap snap;
 	u32 kind = exit->kind;
 	int ret;
 
 	if (kind >= THV_X_NR || !thv_exit_handlers[kind])
 		kind = THV_X_UNHANDLED;
 	kind = array_index_nospec(kind, THV_X_NR);
+	thv_debug_snap(vcpu, &snap);
 	ret = thv_exit_handlers[kind](vcpu, exit);
+	/* THV_SET_GUEST_DEBUG: end of a step, or THV_EXIT_KERNEL (debug.c). */
+	if (ret == 1 && vcpu->debug_flags)
+		ret = thv_debug_handled(vcpu, exit, &snap);
 
 	if (ret == 0) {
 		run->hw_exit_valid = 1;

@@ -180,6 +180,16 @@ struct thv_vcpu {
 	struct thv_exit_counters stats;
 	u64 stats_exit_ns;		/* clock at the last exit, 0: none */
 	u32 stats_exit_kind;
+	/*
+	 * THV_SET_GUEST_DEBUG (debug.c).  step_done: the instruction being
+	 * stepped finished outside the guest (emulated), report it before
+	 * the next entry.  step_event: an event (vector step_vector) was
+	 * delivered during this step; the backend sets it.
+	 */
+	u32 debug_flags;
+	bool step_done;
+	bool step_event;
+	u8 step_vector;
 
 	void *fpu;			/* the guest's FXSAVE/XSAVE area, fpu.c */
 	u64 xcr0;			/* the guest's XCR0 (XSETBV), fpu.c */
@@ -276,6 +286,9 @@ struct thv_exit {
 			u8 gpr;		/* THV_RAX.., or THV_DR_GPR_UNKNOWN */
 		} dr;
 		struct {
+			u64 dr6;	/* SVM: DR6 of the step's #DB, else 0 */
+		} step;
+		struct {
 			u8 nr;		/* CR0, CR3, CR4 or CR8 */
 			bool write;
 			u8 gpr;		/* the register operand, THV_RAX.. */
@@ -358,6 +371,12 @@ struct thv_backend_ops {
 	 * many, or -errno.  Read only: it never changes the guest.
 	 */
 	int (*get_hw_fields)(struct thv_vcpu *vcpu, struct thv_hw_field *out);
+	/*
+	 * THV_DEBUG_SINGLESTEP on or off: from now on every entry runs one
+	 * instruction, or delivers one event, and the exit is decoded as
+	 * THV_X_STEP.  -EOPNOTSUPP if the CPU cannot.  Optional.
+	 */
+	int (*set_single_step)(struct thv_vcpu *vcpu, bool on);
 };
 
 /* The most entries a backend's THV_GET_HW_FIELDS table may have. */
@@ -443,6 +462,44 @@ void thv_events_to_user(struct thv_vcpu *vcpu);
 int thv_handle_irq_window(struct thv_vcpu *vcpu, struct thv_exit *exit);
 void thv_deliver_exception(struct thv_vcpu *vcpu, u8 vector,
 			   bool has_error_code, u32 error_code, u64 cr2);
+
+/* debug.c */
+struct thv_debug_snap {		/* what an exit handler may overwrite */
+	u64 rip, rax, rcx;
+};
+
+static inline void thv_debug_snap(struct thv_vcpu *vcpu,
+				  struct thv_debug_snap *snap)
+{
+	snap->rip = vcpu->rip;
+	snap->rax = vcpu->regs[THV_RAX];
+	snap->rcx = vcpu->regs[THV_RCX];
+}
+
+/* Queued interrupts wait while single-stepping, unless STEP_IRQS. */
+static inline bool thv_debug_irqs_allowed(struct thv_vcpu *vcpu)
+{
+	return !(vcpu->debug_flags & THV_DEBUG_SINGLESTEP) ||
+	       (vcpu->debug_flags & THV_DEBUG_STEP_IRQS);
+}
+
+enum thv_step_insn {
+	THV_STEP_OTHER,
+	THV_STEP_PUSHF,		/* stores RFLAGS on the stack */
+	THV_STEP_LOADS_TF,	/* POPF, IRET, SYSRET: RFLAGS from memory/R11 */
+	THV_STEP_INT_N,		/* INT n: an event, delivered in the step */
+};
+
+int thv_set_guest_debug(struct thv_vcpu *vcpu,
+			const struct thv_guest_debug __user *arg);
+void thv_update_exception_intercepts(struct thv_vcpu *vcpu);
+void thv_debug_pending_done(struct thv_vcpu *vcpu, u64 rip_before);
+bool thv_debug_step_pending(struct thv_vcpu *vcpu);
+int thv_debug_report_step(struct thv_vcpu *vcpu, u64 dr6);
+int thv_debug_handled(struct thv_vcpu *vcpu, const struct thv_exit *exit,
+		      const struct thv_debug_snap *snap);
+enum thv_step_insn thv_step_insn(struct thv_vcpu *vcpu, u8 *vector);
+void thv_step_fix_pushf(struct thv_vcpu *vcpu);
 
 /* msr.c */
 void thv_msr_vcpu_init(struct thv_vcpu *vcpu);

@@ -31,6 +31,7 @@ static int thv_vcpu_run(struct thv_vcpu *vcpu)
 	struct thv_vm *vm = vcpu->vm;
 	struct thv_run *run = vcpu->run;
 	struct thv_exit exit;
+	u64 rip;
 	int ret;
 
 	if (vcpu->shutdown) {
@@ -42,7 +43,9 @@ static int thv_vcpu_run(struct thv_vcpu *vcpu)
 	vm->nr_running++;
 	mutex_unlock(&vm->lock);
 
+	rip = vcpu->rip;
 	thv_complete_pending(vcpu);
+	thv_debug_pending_done(vcpu, rip);	/* debug.c: a step done? */
 	for (;;) {
 		if (READ_ONCE(run->request_immediate_exit) ||
 		    signal_pending(current)) {
@@ -52,6 +55,11 @@ static int thv_vcpu_run(struct thv_vcpu *vcpu)
 		}
 		cond_resched();
 
+		/* Single-stepping: the step finished outside the guest. */
+		if (thv_debug_step_pending(vcpu)) {
+			ret = 0;
+			break;
+		}
 		/* Queued interrupts and exceptions, events.c. */
 		if (thv_events_before_entry(vcpu)) {
 			run->exit_reason = THV_EXIT_IRQ_WINDOW;
@@ -168,7 +176,7 @@ static long thv_vcpu_ioctl_locked(struct thv_vcpu *vcpu, unsigned int cmd,
 		if (exc.padding || (exc.vectors & ~THV_EXCEPTIONS_ALLOWED))
 			return -EINVAL;
 		vcpu->user_exceptions = exc.vectors;
-		thv_ops->set_exception_intercepts(vcpu, exc.vectors);
+		thv_update_exception_intercepts(vcpu);
 		return 0;
 	case THV_INTERRUPT:
 		return thv_queue_interrupt(vcpu, argp);
@@ -176,6 +184,8 @@ static long thv_vcpu_ioctl_locked(struct thv_vcpu *vcpu, unsigned int cmd,
 		return thv_queue_exception(vcpu, argp);
 	case THV_GET_HW_FIELDS:
 		return thv_get_hw_fields(vcpu, argp);
+	case THV_SET_GUEST_DEBUG:
+		return thv_set_guest_debug(vcpu, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -19,12 +19,14 @@
 #include <linux/io.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/stddef.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/pgtable.h>
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
+#include <trace/events/ipi.h>	/* smp_send_reschedule() traces, 6.12 */
 #include "../thv.h"
 #include "svm.h"
 
@@ -85,6 +87,7 @@ struct svm_vcpu {
 	/* Bits 63:32 of SYSENTER_ESP/EIP, which VMLOAD drops. */
 	u32 sysenter_esp_hi, sysenter_eip_hi;
 	u64 exit_rip;			/* guest RIP at the last exit */
+	bool single_step;		/* THV_DEBUG_SINGLESTEP, see svm_run() */
 };
 
 static DEFINE_PER_CPU(struct svm_cpu *, svm_cpu_data);
@@ -647,11 +650,116 @@ static void svm_reset_after_invalid(struct thv_vcpu *vcpu)
 	svm->cpu = -1;			/* and take a fresh ASID */
 }
 
+/*
+ * Single-stepping on SVM (THV_DEBUG_SINGLESTEP).  SVM has no monitor trap
+ * flag, so we use the guest's own: RFLAGS.TF makes the CPU raise #DB
+ * after one instruction (a trap, DR6.BS = 1: APM Vol. 2 13.1.4), and the
+ * #DB intercept turns that into a #VMEXIT (APM 15.12).  The guest must
+ * not notice our TF, so vcpu->rflags always keeps the guest's own TF and
+ * only the VMCB gets ours, for one entry:
+ *
+ *  - after the step, TF in the VMCB is ours, unless the instruction
+ *    loaded RFLAGS (POPF, IRET, SYSRET): then it is what the guest
+ *    loaded.  If the instruction did not finish (any other exit), it is
+ *    still ours;
+ *  - a stepped PUSHF pushed our TF: debug.c clears it in the image;
+ *  - if the guest had TF set itself, the #DB is its own as well: it is
+ *    handed on (exit.c delivers it, or reports it to userspace).
+ *
+ * Events are the hard part: delivering one through the IDT pushes RFLAGS
+ * (our TF with it) and clears TF, so the whole handler would run in one
+ * step.  So while stepping every exception is intercepted (debug.c) and
+ * INT n too (svm_set_exception_intercepts), and thv injects them itself
+ * with EVENTINJ, without our TF.  To stop at the handler's first
+ * instruction, that entry sends this CPU an IPI first, held by GIF = 0:
+ * VMRUN delivers the injected event, then the pending physical interrupt
+ * makes the INTR intercept exit before the next instruction (APM 15.20,
+ * 15.21.2).  The host takes the IPI after STGI.
+ */
+static u64 svm_step_enter(struct thv_vcpu *vcpu, enum thv_step_insn *insn)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	struct vmcb *vmcb = svm->vmcb;
+	u64 inj = vmcb->control.event_inj;
+	u8 vector;
+
+	if (inj & SVM_EVTINJ_VALID) {
+		/*
+		 * Delivering an event ends any STI/MOV SS shadow (as on VMX,
+		 * SDM 26.6.1): a shadow left in the VMCB would hold our IPI
+		 * for one more instruction, the handler's first.
+		 */
+		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW;
+		return inj;		/* VMRUN clears EVENTINJ: keep it */
+	}
+	/* (INT n never runs here: it is intercepted while stepping.) */
+	*insn = thv_step_insn(vcpu, &vector);
+	vmcb->save.rflags |= X86_EFLAGS_TF;
+	vmcb->save.dr6 = SVM_DR6_INIT;	/* so BS says: this step's trap */
+	return 0;
+}
+
+static void svm_step_exit(struct thv_vcpu *vcpu, struct thv_exit *exit,
+			  u64 injected, u64 guest_tf, enum thv_step_insn insn)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	struct vmcb *vmcb = svm->vmcb;
+	u64 tf_now = vcpu->rflags & X86_EFLAGS_TF;
+	u64 tf;
+	bool trap;
+
+	if (injected) {
+		/* EXITINTINFO valid: not delivered yet, it goes in again. */
+		if (vmcb->control.exit_int_info & SVM_EVTINJ_VALID)
+			return;
+		vcpu->step_event = true;
+		vcpu->step_vector = injected & SVM_EVTINJ_VEC_MASK;
+		/* Our IPI, or a host interrupt: either way the step is over. */
+		if (exit->raw_reason == SVM_EXIT_INTR) {
+			exit->kind = THV_X_STEP;
+			exit->step.dr6 = 0;
+		}
+		return;
+	}
+
+	/* Did the instruction finish?  Then #DB came, with DR6.BS. */
+	trap = exit->kind == THV_X_EXCEPTION &&
+	       exit->exc.vector == X86_TRAP_DB &&
+	       (vmcb->save.dr6 & SVM_DR6_BS);
+	if (!trap)
+		tf = guest_tf;		/* not run: TF is still ours */
+	else if (!tf_now)
+		tf = 0;			/* it cleared TF (POPF, SYSCALL...) */
+	else if (insn == THV_STEP_LOADS_TF)
+		tf = X86_EFLAGS_TF;	/* it loaded TF = 1 */
+	else
+		tf = guest_tf;		/* it left TF alone: ours */
+	vcpu->rflags = (vcpu->rflags & ~X86_EFLAGS_TF) | tf;
+	if (!trap)
+		return;
+
+	if (insn == THV_STEP_PUSHF && !guest_tf)
+		thv_step_fix_pushf(vcpu);
+	/*
+	 * If the guest single-steps itself, this #DB is its own as well:
+	 * it stays THV_X_EXCEPTION, and exit.c delivers it (the next
+	 * entry then ends the step in its handler) or reports it.
+	 */
+	if (!guest_tf) {
+		exit->kind = THV_X_STEP;
+		exit->step.dr6 = vmcb->save.dr6;
+	}
+	vmcb->save.dr6 = SVM_DR6_INIT;
+}
+
 static int svm_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
 	struct svm_vcpu *svm = vcpu->arch;
 	struct vmcb *vmcb = svm->vmcb;
 	struct thv_vm *vm = vcpu->vm;
+	u64 guest_tf = vcpu->rflags & X86_EFLAGS_TF;
+	enum thv_step_insn insn = THV_STEP_OTHER;
+	u64 injected = 0;		/* stepping into this event */
 	struct svm_cpu *sd;
 	int cpu;
 
@@ -659,6 +767,8 @@ static int svm_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	vmcb->save.rsp = vcpu->regs[THV_RSP];
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags;
+	if (svm->single_step)
+		injected = svm_step_enter(vcpu, &insn);
 	/* We moved RIP past an instruction: an STI/MOV SS shadow is over. */
 	if (vcpu->rip != svm->exit_rip)
 		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW;
@@ -682,6 +792,12 @@ static int svm_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	 */
 	local_irq_disable();
 	asm volatile("clgi" ::: "memory");
+	/*
+	 * Stepping into an event: exit right after it (svm_step_enter).
+	 * A reschedule IPI to ourselves costs the host nothing.
+	 */
+	if (injected)
+		smp_send_reschedule(cpu);
 	local_irq_enable();
 
 	thv_xcr0_guest(vcpu);		/* IRQs held by GIF = 0 */
@@ -706,6 +822,8 @@ static int svm_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	vcpu->rip = vmcb->save.rip;
 	vcpu->rflags = vmcb->save.rflags;
 	svm->exit_rip = vcpu->rip;
+	if (svm->single_step)
+		svm_step_exit(vcpu, exit, injected, guest_tf, insn);
 
 	/*
 	 * An exit in the middle of delivering an event (e.g. a nested page
@@ -918,12 +1036,23 @@ static void svm_set_exception_intercepts(struct thv_vcpu *vcpu, u32 vectors)
 	 * QEMU's TCG checks INT3 and INTO against the INTn intercept, not
 	 * the #BP/#OF exception intercepts that AMD hardware uses: to see
 	 * them on both, intercept INTn too while #BP or #OF is asked for.
-	 * exit.c sorts the instructions out (thv_handle_soft_int).
+	 * exit.c sorts the instructions out (thv_handle_soft_int).  Single-
+	 * stepping asks for every vector, so INT n exits then too, as it
+	 * must (svm_step_enter).
 	 */
 	if (vectors & (BIT(X86_TRAP_BP) | BIT(X86_TRAP_OF)))
 		c->intercept_misc1 |= SVM_INTERCEPT_INTN;
 	else
 		c->intercept_misc1 &= ~SVM_INTERCEPT_INTN;
+}
+
+/* THV_DEBUG_SINGLESTEP: svm_run() does the work, with TF. */
+static int svm_set_single_step(struct thv_vcpu *vcpu, bool on)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+
+	svm->single_step = on;
+	return 0;
 }
 
 static void svm_set_cr2(struct thv_vcpu *vcpu, u64 cr2)
@@ -1090,4 +1219,5 @@ const struct thv_backend_ops thv_svm_ops = {
 	.inject_soft_int	= svm_inject_soft_int,
 	.mmu_fmt		= svm_mmu_fmt,
 	.get_hw_fields		= svm_get_hw_fields,
+	.set_single_step	= svm_set_single_step,
 };

@@ -127,6 +127,10 @@
 #define SVM_NPF_WRITE		BIT_ULL(1)
 #define SVM_NPF_FETCH		BIT_ULL(4)
 
+/* DR6, APM Vol. 2 13.1.1.3: the value after reset, and BS (single step) */
+#define SVM_DR6_INIT		0xffff0ff0ULL
+#define SVM_DR6_BS		BIT_ULL(14)
+
 /* A segment in the VMCB save area, APM Vol. 2 Table B-2 */
 struct vmcb_seg {
 	u16 selector;

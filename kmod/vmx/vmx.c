@@ -57,6 +57,7 @@ static struct {
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	u64 ept_vpid_cap;
 	bool ept_ad, vpid, invept_single, invvpid_single;
+	bool mtf;			/* the monitor trap flag exists */
 	u32 preempt_ticks;		/* 0: no VMX-preemption timer */
 } vmx_conf;
 
@@ -212,15 +213,20 @@ static int vmx_setup_controls(u64 basic)
 			 CPU_BASED_MONITOR_EXITING | CPU_BASED_PAUSE_EXITING |
 			 CPU_BASED_USE_TSC_OFFSETTING |
 			 CPU_BASED_INTR_WINDOW_EXITING |
-			 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0,
+			 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
+			 CPU_BASED_MONITOR_TRAP_FLAG,
 			 &vmx_conf.proc, "processor-based");
 	if (ret)
 		return ret;
 	/*
 	 * Interrupt-window exiting (SDM 26.7.5) must exist, but is on only
-	 * while an interrupt waits for the guest to set IF (events.c).
+	 * while an interrupt waits for the guest to set IF (events.c).  The
+	 * monitor trap flag (bit 27, SDM 25.6.2 Table 25-6) may exist: it
+	 * is on only while single-stepping (vmx_set_single_step).
 	 */
 	vmx_conf.proc &= ~CPU_BASED_INTR_WINDOW_EXITING;
+	vmx_conf.mtf = vmx_conf.proc & CPU_BASED_MONITOR_TRAP_FLAG;
+	vmx_conf.proc &= ~CPU_BASED_MONITOR_TRAP_FLAG;
 
 	/* Secondary (SDM 25.6.2): EPT and unrestricted guest are a must. */
 	rdmsrl(MSR_IA32_VMX_PROCBASED_CTLS2, basic);
@@ -938,6 +944,17 @@ static void vmx_decode_nothing(struct vmx_vcpu *vmx, struct thv_exit *exit)
 	exit->kind = THV_X_NOTHING;
 }
 
+/*
+ * SDM 26.5.2: with the monitor trap flag the guest exits (reason 37)
+ * after one instruction, or after delivering an event, with RIP at the
+ * next instruction to run.
+ */
+static void vmx_decode_step(struct vmx_vcpu *vmx, struct thv_exit *exit)
+{
+	exit->kind = THV_X_STEP;
+	exit->step.dr6 = 0;
+}
+
 /* SDM 28.2.2: exception or NMI; the interruption info says which. */
 static void vmx_decode_exception(struct vmx_vcpu *vmx, struct thv_exit *exit)
 {
@@ -1142,6 +1159,7 @@ static const vmx_decode_fn vmx_decoders[] = {
 	[EXIT_REASON_WBINVD]		= vmx_decode_skip,
 	[EXIT_REASON_XSETBV]		= vmx_decode_xsetbv,
 	[EXIT_REASON_PREEMPTION_TIMER]	= vmx_decode_host_event,
+	[EXIT_REASON_MONITOR_TRAP_FLAG]	= vmx_decode_step,
 };
 
 /*
@@ -1345,14 +1363,27 @@ static void vmx_flush(struct vmx_vcpu *vmx)
 	vmx->flush = false;
 }
 
+static bool vmx_event_in_flight(struct thv_vcpu *vcpu);
+
 static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
 	struct vmx_vcpu *vmx = vcpu->arch;
 	struct thv_vm *vm = vcpu->vm;
 	unsigned long flags;
 	bool nmi = false;
+	u32 injected = 0;
+	bool int_n = false;
+	u8 int_vector = 0;
 	u64 eptp;
 	int fail;
+
+	/*
+	 * Stepping an INT n: VMX cannot intercept it, the CPU delivers it
+	 * and the MTF exit comes at the handler (SDM 26.5.2).  Note it, to
+	 * report the event.
+	 */
+	if (vmx->single_step && !vmx_event_in_flight(vcpu))
+		int_n = thv_step_insn(vcpu, &int_vector) == THV_STEP_INT_N;
 
 	thv_guest_fpu_enter(vcpu);	/* from here on, no preemption */
 	if (vmx_load(vmx)) {
@@ -1371,6 +1402,9 @@ static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	}
 	if (vmx->flush)
 		vmx_flush(vmx);
+	/* Stepping: which event this entry delivers (VM exit clears it). */
+	if (vmx->single_step)
+		injected = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
 
 	if (vmx_conf.preempt_ticks)
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
@@ -1443,6 +1477,21 @@ static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	vcpu->regs[THV_RSP] = vmcs_readl(GUEST_RSP);
 	vcpu->rflags = vmcs_readl(GUEST_RFLAGS);
 	vmx->exit_rip = vcpu->rip;
+	/*
+	 * An event injected while stepping and not left half delivered
+	 * (IDT-vectoring information invalid, SDM 28.2.4): the step ends at
+	 * its handler: an entry that injects a vectored event makes an MTF
+	 * exit pending before the first instruction after it (SDM 26.5.2),
+	 * unless another exit comes first (debug.c handles both).
+	 */
+	if ((injected & INTR_VALID) &&
+	    !(vmcs_read32(IDT_VECTORING_INFO_FIELD) & INTR_VALID)) {
+		vcpu->step_event = true;
+		vcpu->step_vector = INTR_VECTOR(injected);
+	} else if (int_n && exit->kind == THV_X_STEP) {
+		vcpu->step_event = true;
+		vcpu->step_vector = int_vector;
+	}
 	vmx_reinject();
 	thv_guest_fpu_leave(vcpu);
 	return 0;
@@ -1690,6 +1739,32 @@ static void vmx_set_exception_intercepts(struct thv_vcpu *vcpu, u32 vectors)
 	vmx_put();
 }
 
+/*
+ * THV_DEBUG_SINGLESTEP: the monitor trap flag, primary processor-based
+ * control bit 27 (SDM 25.6.2, 26.5.2).  The guest's own TF is left
+ * alone: a guest stepping itself gets its #DB (intercepted, then
+ * delivered by exit.c) before our MTF exit, which has lower priority.
+ */
+static int vmx_set_single_step(struct thv_vcpu *vcpu, bool on)
+{
+	struct vmx_vcpu *vmx = vcpu->arch;
+	u32 proc;
+
+	if (!vmx_conf.mtf)
+		return on ? -EOPNOTSUPP : 0;
+	if (vmx_with_vmcs(vmx))
+		return -EIO;
+	proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+	if (on)
+		proc |= CPU_BASED_MONITOR_TRAP_FLAG;
+	else
+		proc &= ~CPU_BASED_MONITOR_TRAP_FLAG;
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+	vmx_put();
+	vmx->single_step = on;
+	return 0;
+}
+
 /* CR2 is not in the VMCS: vmx_run() loads this value by hand. */
 static void vmx_set_cr2(struct thv_vcpu *vcpu, u64 cr2)
 {
@@ -1872,4 +1947,5 @@ const struct thv_backend_ops thv_vmx_ops = {
 	.set_cr			= vmx_set_cr,
 	.mmu_fmt		= vmx_mmu_fmt,
 	.get_hw_fields		= vmx_get_hw_fields,
+	.set_single_step	= vmx_set_single_step,
 };
