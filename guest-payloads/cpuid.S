@@ -4,9 +4,11 @@
  *
  * Concept: exits the kernel handles alone.  CPUID is intercepted (APM
  * Vol. 2 15.9 "Instruction Intercepts"), but thv.ko answers it inside the
- * kernel and re-enters the guest without waking the runner: with --trace
- * you will see the UART's IO exits and no exit for CPUID.  The summary
- * line's "VM exits in all" counts them anyway.  The answers are mostly
+ * kernel and re-enters the guest without waking the runner.  The summary
+ * line's "VM exits in all" counts them.  --trace asks thv.ko to report
+ * them anyway (THV_DEBUG_EXIT_ALL): "CPUID: CPUID leaf 0x1, ...; handled
+ * in the kernel" lines among the UART's IO exits; try also
+ * `thv run --step --break cpuid cpuid.bin` and `explain` at the stop.  The answers are mostly
  * the host CPU's, filtered: leaf 1 ECX bit 31 says "a hypervisor is
  * present" (see virt.S).
  *

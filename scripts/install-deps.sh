@@ -35,6 +35,11 @@ USAGE
 #                                       xz/zstd for compressed modules
 #   libelf-dev                          kbuild (objtool) for 6.x kernels
 #   libcapstone-dev                     the runner's disassembler (--trace)
+#   libedit-dev libbsd-dev              line editing and history at the
+#   libncurses-dev                      `thv run --step` prompt: the runner
+#                                       links -ledit -ltinfo -lbsd -lmd
+#                                       statically (libmd-dev comes with
+#                                       libbsd-dev)
 #   linux-source-6.1                    kselftest_harness.h for tests/
 #   tmux                                packed into the test VM: tests
 #                                       that type into the stepper
@@ -49,6 +54,7 @@ PACKAGES=(
 	busybox-static cpio
 	kmod xz-utils zstd
 	libelf-dev libcapstone-dev
+	libedit-dev libbsd-dev libncurses-dev
 	linux-source-6.1
 	tmux
 )

@@ -114,7 +114,26 @@ static void run_usage(FILE *f)
 		"                       the top 28K of RAM; RSP=just below them.\n"
 		"  -c, --cmdline STRING multiboot kernels only: the command line the\n"
 		"                       kernel gets (default: the PAYLOAD path)\n"
-		"  -t, --trace          one line per exit on stderr\n"
+		"  -t, --trace          one line per exit on stderr: number, reason,\n"
+		"                       details, RIP, CPU mode, the instruction there,\n"
+		"                       and who handled it (exits thv.ko handles by\n"
+		"                       itself show up too, as kinds: CPUID, NPF, ...)\n"
+		"      --color[=WHEN]   colour the trace and the stepper: auto (default:\n"
+		"                       on a terminal, unless NO_COLOR is set), always,\n"
+		"                       never\n"
+		"      --stats          at the end, a table of the exits: count and\n"
+		"                       time by kind (thv.ko) and by reason (runner)\n"
+		"      --json[=FILE]    at the end, the status, counts and times as one\n"
+		"                       JSON object in FILE (default or '-': stdout,\n"
+		"                       after the guest's output); `--json FILE\n"
+		"                       PAYLOAD` works too\n"
+		"  -s, --step           the exit stepper: stop at exits and read\n"
+		"                       commands (\"help\" lists them: next, continue,\n"
+		"                       step, regs, x, disas, vmcs, explain, break,\n"
+		"                       quit); plain lines when stdin is not a terminal\n"
+		"  -b, --break KINDS    with --step: stop only at these exits, e.g.\n"
+		"                       io,cpuid,mmio (lower-case exit names and\n"
+		"                       kinds; all, none)\n"
 		"  -d, --dev PATH       device (default %s)\n"
 		"  -T, --timeout SECS   stop the guest after SECS seconds\n"
 		"  -q, --quiet          no summary line or device logs (errors still)\n"
@@ -275,6 +294,9 @@ static int bad_option(const char *cmd, char **argv, int c)
 enum {
 	OPT_STRICT = 0x100,
 	OPT_RTC,
+	OPT_STATS,
+	OPT_JSON,
+	OPT_COLOR,
 };
 
 static int run_parse_option(struct thv_options *opt, int c)
@@ -335,6 +357,40 @@ static int run_parse_option(struct thv_options *opt, int c)
 	case OPT_STRICT:
 		opt->strict = true;
 		return 0;
+	case OPT_STATS:
+		opt->stats = true;
+		return 0;
+	case OPT_JSON:
+		opt->json = true;
+		opt->json_path = optarg;
+		return 0;
+	case 's':
+		opt->step = true;
+		return 0;
+	case 'b': {
+		char err[256];
+
+		if (stepper__parse_break(optarg, &opt->break_mask, err,
+					 sizeof(err))) {
+			thv_err("--break '%s': %s", optarg, err);
+			return THV_STATUS_USAGE;
+		}
+		opt->break_kinds = optarg;
+		return 0;
+	}
+	case OPT_COLOR:
+		if (!optarg || !strcmp(optarg, "auto")) {
+			opt->color = THV_COLOR_AUTO;
+		} else if (!strcmp(optarg, "always")) {
+			opt->color = THV_COLOR_ALWAYS;
+		} else if (!strcmp(optarg, "never")) {
+			opt->color = THV_COLOR_NEVER;
+		} else {
+			thv_err("--color '%s': want auto, always or never",
+				optarg);
+			return THV_STATUS_USAGE;
+		}
+		return 0;
 	case OPT_RTC:
 		if (parse_rtc(optarg, &opt->rtc_time) < 0) {
 			thv_err("--rtc '%s': want a UTC time as "
@@ -361,6 +417,12 @@ static int run_parse(struct thv_options *opt, int argc, char **argv)
 		{ "quiet",   no_argument,       NULL, 'q' },
 		{ "strict",  no_argument,       NULL, OPT_STRICT },
 		{ "rtc",     required_argument, NULL, OPT_RTC },
+		{ "stats",   no_argument,       NULL, OPT_STATS },
+		{ "json",    optional_argument, NULL, OPT_JSON },
+		{ "color",   optional_argument, NULL, OPT_COLOR },
+		{ "colour",  optional_argument, NULL, OPT_COLOR },
+		{ "step",    no_argument,       NULL, 's' },
+		{ "break",   required_argument, NULL, 'b' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -373,7 +435,7 @@ static int run_parse(struct thv_options *opt, int argc, char **argv)
 	opt->nr_cpus = 1;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:l:e:c:td:T:qh", longopts,
+	while ((c = getopt_long(argc, argv, ":m:l:e:c:td:T:qhsb:", longopts,
 				NULL)) != -1) {
 		if (c == 'h') {
 			run_usage(stdout);
@@ -385,8 +447,15 @@ static int run_parse(struct thv_options *opt, int argc, char **argv)
 		if (ret)
 			return ret;
 	}
+	/* `--json FILE PAYLOAD`: a bare --json takes the next word too. */
+	if (opt->json && !opt->json_path && optind + 2 == argc)
+		opt->json_path = argv[optind++];
 	if (optind >= argc) {
 		thv_err("run: no PAYLOAD given (see thv run --help)");
+		return THV_STATUS_USAGE;
+	}
+	if (opt->break_kinds && !opt->step) {
+		thv_err("run: --break needs --step");
 		return THV_STATUS_USAGE;
 	}
 	if (optind + 1 < argc) {
@@ -542,8 +611,25 @@ static int run_main(int argc, char **argv)
 	if (ret)
 		goto out_destroy;
 
+	trace__init(r);
+	if (r->opt.step) {
+		ret = stepper__init(r);
+		if (ret)
+			goto out_destroy;
+	}
+
 	ret = vcpu__run_loop(r);
 	vcpu__print_summary(r);
+	if (r->opt.stats)
+		stats__print(r);
+	if (r->opt.json) {
+		int jret = stats__json(r);
+
+		if (jret && !ret)
+			ret = jret;
+	}
+	if (r->opt.step)
+		stepper__exit(r);
 out_destroy:
 	thv_vm_destroy(&r->vm);
 out_free:

@@ -47,6 +47,12 @@ enum thv_entry_mode {
 	THV_ENTRY_LONG64,	/* 64-bit long mode, identity-mapped */
 };
 
+enum thv_color {
+	THV_COLOR_AUTO,		/* on a terminal, unless NO_COLOR is set */
+	THV_COLOR_ALWAYS,
+	THV_COLOR_NEVER,
+};
+
 struct thv_options {
 	const char *dev_path;
 	const char *payload_path;
@@ -63,6 +69,14 @@ struct thv_options {
 	bool rtc_set;		/* --rtc given: a frozen clock at rtc_time */
 	int64_t rtc_time;	/* seconds since 1970-01-01 00:00:00 UTC */
 	unsigned int nr_cpus;	/* what fw_cfg reports; the runner makes 1 */
+	/* issue 5: seeing the exits */
+	bool stats;		/* --stats: a table of exits at the end */
+	bool json;		/* --json: one JSON object at the end */
+	const char *json_path;	/* its file; NULL or "-": stdout */
+	bool step;		/* --step: the exit stepper REPL */
+	const char *break_kinds; /* --break KINDS, or NULL: every exit */
+	uint64_t break_mask;	/* what it parsed to (stepper.c) */
+	enum thv_color color;	/* --color */
 };
 
 /* Everything one run of a guest needs; passed to every device. */
@@ -93,6 +107,15 @@ struct thv_runner {
 	uint64_t unclaimed_mmio;
 	uint64_t unhandled_msr;		/* MSR exits answered with #GP */
 	uint64_t irqs_injected;		/* THV_INTERRUPTs that were accepted */
+
+	/* issue 5: tracing, statistics, the stepper */
+	uint32_t backend;		/* THV_BACKEND_SVM or _VMX */
+	bool debug_ok;			/* THV_SET_GUEST_DEBUG works */
+	uint32_t debug_flags;		/* what it was last set to */
+	bool color_err;			/* colour on stderr (trace lines) */
+	bool color_out;			/* colour on stdout (the stepper) */
+	char exit_line[640];		/* the last exit's trace line */
+	uint64_t user_ns[THV_EXIT_MAX + 1]; /* runner's time per reason */
 };
 
 /* End the run with status; fmt says how, for the summary line. */
@@ -252,6 +275,47 @@ int payload__load(struct thv_runner *r);
 /* ---- vCPU loop (vcpu.c) ---- */
 int vcpu__run_loop(struct thv_runner *r);
 void vcpu__print_summary(struct thv_runner *r);
+
+/* ---- tracing (trace.c) ---- */
+/* Decide on colour, switch THV_DEBUG_EXIT_ALL on for --trace/--step. */
+void trace__init(struct thv_runner *r);
+/* Set THV_SET_GUEST_DEBUG flags: 0 or -errno (remembered on success). */
+int trace__set_debug(struct thv_runner *r, uint32_t flags);
+/*
+ * Build the exit line of the current exit into r->exit_line and print
+ * it with --trace: "thv: #N NAME: detail; rip 0x... MODE: insn; how".
+ */
+void trace__exit(struct thv_runner *r, const char *name, const char *detail);
+/*
+ * The guest's mode and the instruction at linear CS:rip, e.g.
+ * "real: out dx, al".  Reads registers with GET_SREGS/GET_REGS.
+ */
+void trace__insn_at(struct thv_runner *r, uint64_t rip, char *buf,
+		    size_t len);
+/* ANSI colour escape, or "" when colour is off for that stream. */
+const char *trace__color(bool on, const char *code);
+
+/* ---- --stats and --json (stats.c) ---- */
+void stats__print(struct thv_runner *r);
+/* 0, or a status if the JSON file cannot be written. */
+int stats__json(struct thv_runner *r);
+
+/* ---- the exit stepper (stepper.c, explain.c) ---- */
+/*
+ * "io,cpuid" -> a mask of the stop names ("all", "none" too): 0, or -1
+ * with one line in err naming the unknown word.
+ */
+int stepper__parse_break(const char *s, uint64_t *mask, char *err,
+			 size_t err_len);
+/* Set up line editing (libedit on a terminal): 0 or a status. */
+int stepper__init(struct thv_runner *r);
+/* Before each THV_RUN: single-step or not. */
+void stepper__before_run(struct thv_runner *r);
+/* After each exit was handled: stop and read commands if it matches. */
+void stepper__after_exit(struct thv_runner *r);
+void stepper__exit(struct thv_runner *r);
+/* What the hardware did at the current exit, for the `explain` command. */
+void explain__exit(FILE *f, struct thv_runner *r);
 
 /* ---- caps (caps.c) ---- */
 /* Open a thv device, check the API version, read caps: fd or -status. */

@@ -63,19 +63,11 @@ static int vcpu__install_signals(struct thv_runner *r)
 	return 0;
 }
 
+/* The exit line of --trace and the stepper (trace.c). */
 static void vcpu__trace(struct thv_runner *r, const char *reason,
 			const char *detail)
 {
-	if (!r->opt.trace)
-		return;
-	/*
-	 * No fflush(stdout) here: stdout is line buffered while tracing, so
-	 * the guest's text comes out in whole lines between trace lines
-	 * instead of one character glued to the front of each.
-	 */
-	fprintf(stderr, "thv: #%" PRIu64 " %s%s%s; rip 0x%" PRIx64 "\n",
-		r->exits, reason, detail[0] ? ": " : "", detail,
-		(uint64_t)r->vm.run->exit_rip);
+	trace__exit(r, reason, detail);
 }
 
 static uint64_t vcpu__le(const uint8_t *p, unsigned int len)
@@ -118,9 +110,11 @@ static void vcpu__handle_io(struct thv_runner *r)
 		dev = ioport__dispatch(r, run->io.port, data + i * size, size,
 				       is_write, desc, sizeof(desc));
 
-	snprintf(detail, sizeof(detail), "%s port 0x%x size %u value 0x%"
-		 PRIx64 "%s%s%s", is_write ? "OUT" : "IN", run->io.port, size,
-		 vcpu__le(data, size), dev ? " (" : " (unclaimed port)",
+	snprintf(detail, sizeof(detail), "%s port 0x%x, %u byte%s, value 0x%"
+		 PRIx64 "%s%s%s%s", is_write ? "OUT" : "IN", run->io.port, size,
+		 size == 1 ? "" : "s", vcpu__le(data, size),
+		 count > 1 ? ", string" : "",
+		 dev ? " (" : " (unclaimed port)",
 		 dev ? (desc[0] ? desc : dev) : "", dev ? ")" : "");
 	vcpu__trace(r, "IO", detail);
 }
@@ -502,6 +496,73 @@ static void vcpu__handle_hlt(struct thv_runner *r)
 		vcpu__handle_intr(r);
 }
 
+/*
+ * THV_EXIT_KERNEL (only with THV_DEBUG_EXIT_ALL, which --trace and
+ * --step set): thv.ko has already handled this exit; it only tells us,
+ * so that the trace shows every exit.  Nothing to do but show it.
+ */
+static void vcpu__handle_kernel(struct thv_runner *r)
+{
+	struct thv_run *run = r->vm.run;
+	uint64_t info[4];
+	char detail[DETAIL_LEN];
+
+	memcpy(info, run->kernel.info, sizeof(info));
+	switch (run->kernel.kind) {
+	case THV_KIND_CPUID:
+		snprintf(detail, sizeof(detail), "CPUID leaf 0x%" PRIx64
+			 ", subleaf 0x%" PRIx64 " -> eax 0x%x ebx 0x%x ecx 0x%x"
+			 " edx 0x%x", info[0], info[1], (uint32_t)info[2],
+			 (uint32_t)(info[2] >> 32), (uint32_t)info[3],
+			 (uint32_t)(info[3] >> 32));
+		break;
+	case THV_KIND_NPF:
+		snprintf(detail, sizeof(detail), "%s at GPA 0x%" PRIx64
+			 ", %s, %s", r->backend == THV_BACKEND_VMX ?
+			 "EPT violation" : "nested page fault", info[0],
+			 info[1] & THV_NPF_FETCH ? "fetch" :
+			 info[1] & THV_NPF_WRITE ? "write" : "read",
+			 info[1] & THV_NPF_PRESENT ? "present (permissions)" :
+			 "not present");
+		break;
+	case THV_KIND_MSR:
+		snprintf(detail, sizeof(detail), "%s 0x%" PRIx64 " %s 0x%"
+			 PRIx64, info[2] ? "WRMSR" : "RDMSR", info[0],
+			 info[2] ? "=" : "->", info[1]);
+		break;
+	case THV_KIND_CR:
+		snprintf(detail, sizeof(detail), "MOV %s CR%" PRIu64 " %s 0x%"
+			 PRIx64, info[2] ? "to" : "from", info[0],
+			 info[2] ? "=" : "->", info[1]);
+		break;
+	case THV_KIND_HOST_INTR:
+		snprintf(detail, sizeof(detail), "a host interrupt: the host "
+			 "ran its handler, the guest goes on");
+		break;
+	default:
+		snprintf(detail, sizeof(detail), "info1 0x%" PRIx64 " info2 0x%"
+			 PRIx64, info[0], info[1]);
+		break;
+	}
+	vcpu__trace(r, thv_kind_name(run->kernel.kind), detail);
+}
+
+/* THV_EXIT_DEBUG: one instruction done (THV_DEBUG_SINGLESTEP). */
+static void vcpu__handle_debug(struct thv_runner *r)
+{
+	struct thv_run *run = r->vm.run;
+	char detail[DETAIL_LEN];
+
+	if (run->debug.event)
+		snprintf(detail, sizeof(detail), "single step, vector %u "
+			 "delivered: stopped at its handler",
+			 run->debug.vector);
+	else
+		snprintf(detail, sizeof(detail), "single step: stopped "
+			 "before the next instruction");
+	vcpu__trace(r, "DEBUG", detail);
+}
+
 static void vcpu__count(struct thv_runner *r, uint32_t reason)
 {
 	r->exits++;
@@ -548,6 +609,12 @@ static void vcpu__dispatch(struct thv_runner *r)
 	case THV_EXIT_MSR:
 		vcpu__handle_msr(r);
 		break;
+	case THV_EXIT_KERNEL:
+		vcpu__handle_kernel(r);
+		break;
+	case THV_EXIT_DEBUG:
+		vcpu__handle_debug(r);
+		break;
 	case THV_EXIT_EXCEPTION:
 		/* The runner intercepts no exceptions: deliver it. */
 		snprintf(detail, sizeof(detail), "vector %u, re-injected",
@@ -578,9 +645,10 @@ static void vcpu__dispatch(struct thv_runner *r)
 int vcpu__run_loop(struct thv_runner *r)
 {
 	struct thv_run *run = r->vm.run;
+	uint64_t t0;
 	int ret;
 
-	if (r->opt.trace)
+	if (r->opt.trace || r->opt.step)
 		setvbuf(stdout, NULL, _IOLBF, 0);
 	ret = vcpu__install_signals(r);
 	if (ret < 0) {
@@ -592,6 +660,8 @@ int vcpu__run_loop(struct thv_runner *r)
 		vcpu__inject(r);
 		if (r->done)
 			break;
+		if (r->opt.step)
+			stepper__before_run(r);
 		ret = thv_vcpu_run(&r->vm);
 		if (ret == -EINTR) {
 			/* Not a VM exit, but counted so the summary shows it. */
@@ -605,7 +675,14 @@ int vcpu__run_loop(struct thv_runner *r)
 			break;
 		}
 		vcpu__count(r, run->exit_reason);
+		t0 = host_clock_ns();
 		vcpu__dispatch(r);
+		/* --stats: the runner's own time per exit reason. */
+		r->user_ns[run->exit_reason < THV_EXIT_MAX ?
+			   run->exit_reason : THV_EXIT_MAX] +=
+			host_clock_ns() - t0;
+		if (r->opt.step)
+			stepper__after_exit(r);
 	}
 	alarm(0);
 	host_timer__exit();
@@ -618,7 +695,7 @@ void vcpu__print_summary(struct thv_runner *r)
 {
 	char counts[256];
 	size_t off = 0;
-	uint64_t all = r->vm.run ? r->vm.run->exits : 0;
+	uint64_t all = r->vm.run ? r->vm.run->exits : 0, user;
 	uint32_t i;
 
 	if (r->opt.quiet)
@@ -643,11 +720,16 @@ void vcpu__print_summary(struct thv_runner *r)
 	if (r->unhandled_msr)
 		fprintf(stderr, "; %" PRIu64 " unknown MSR access%s got #GP",
 			r->unhandled_msr, r->unhandled_msr == 1 ? "" : "es");
-	/* CPUID, host interrupts, nested page faults on RAM... */
-	if (all > r->exits)
+	/*
+	 * CPUID, host interrupts, nested page faults on RAM...  With
+	 * THV_DEBUG_EXIT_ALL (--trace, --step) those came here too, as
+	 * KERNEL exits; INTR is a signal, not a VM exit.
+	 */
+	user = r->exits - r->exits_by_reason[THV_EXIT_INTR] -
+	       r->exits_by_reason[THV_EXIT_KERNEL];
+	if (all > user)
 		fprintf(stderr, "; %" PRIu64 " VM exits in all, %" PRIu64
-			" of them handled inside thv.ko", all,
-			all - (r->exits - r->exits_by_reason[THV_EXIT_INTR]));
+			" of them handled inside thv.ko", all, all - user);
 	if (r->end_note)
 		fprintf(stderr, "; %s", r->end_note);
 	fputc('\n', stderr);

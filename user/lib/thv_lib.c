@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -461,6 +462,8 @@ const char *thv_exit_name(uint32_t exit_reason)
 		[THV_EXIT_MSR]			= "MSR",
 		[THV_EXIT_EXCEPTION]		= "EXCEPTION",
 		[THV_EXIT_IRQ_WINDOW]		= "IRQ_WINDOW",
+		[THV_EXIT_DEBUG]		= "DEBUG",
+		[THV_EXIT_KERNEL]		= "KERNEL",
 	};
 
 	if (exit_reason >= THV_EXIT_MAX || !names[exit_reason])
@@ -552,4 +555,109 @@ int thv_errf(char *err, size_t err_len, int ret, const char *fmt, ...)
 		va_end(ap);
 	}
 	return ret;
+}
+
+/* ---- debugging a guest: the exit stepper and tracing (issue 5) ---- */
+
+int thv_set_guest_debug(struct thv_vm *vm, uint32_t flags)
+{
+	struct thv_guest_debug dbg = { .flags = flags };
+	int ret = thv_ioctl(vm->vcpu_fd, THV_SET_GUEST_DEBUG,
+			    (unsigned long)&dbg);
+
+	return ret < 0 ? ret : 0;
+}
+
+int thv_get_exit_stats(struct thv_vm *vm, struct thv_exit_stats *stats)
+{
+	int ret;
+
+	memset(stats, 0, sizeof(*stats));
+	ret = thv_ioctl(vm->vm_fd, THV_GET_EXIT_STATS, (unsigned long)stats);
+	return ret < 0 ? ret : 0;
+}
+
+struct thv_hw_fields *thv_get_hw_fields(struct thv_vm *vm, int *err)
+{
+	struct thv_hw_fields probe, *f;
+	uint32_t n;
+	int ret;
+
+	/* First ask how many there are: nfields = 0 gets E2BIG and total. */
+	memset(&probe, 0, sizeof(probe));
+	ret = thv_ioctl(vm->vcpu_fd, THV_GET_HW_FIELDS, (unsigned long)&probe);
+	if (ret < 0 && ret != -E2BIG) {
+		*err = ret;
+		return NULL;
+	}
+	n = probe.total;
+	if (n > 4096) {			/* no VMCS has that many fields */
+		*err = -EOVERFLOW;
+		return NULL;
+	}
+	f = calloc(1, sizeof(*f) + n * sizeof(f->fields[0]));
+	if (!f) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	f->nfields = n;
+	ret = thv_ioctl(vm->vcpu_fd, THV_GET_HW_FIELDS, (unsigned long)f);
+	if (ret < 0) {
+		free(f);
+		*err = ret;
+		return NULL;
+	}
+	if (f->nfields > n)
+		f->nfields = n;
+	*err = 0;
+	return f;
+}
+
+const char *thv_kind_name(uint32_t kind)
+{
+	static const char * const names[THV_KIND_NR] = {
+		[THV_KIND_NOTHING]	= "NOTHING",
+		[THV_KIND_HOST_INTR]	= "HOST_INTR",
+		[THV_KIND_IO]		= "IO",
+		[THV_KIND_NPF]		= "NPF",
+		[THV_KIND_CPUID]	= "CPUID",
+		[THV_KIND_HLT]		= "HLT",
+		[THV_KIND_HYPERCALL]	= "HYPERCALL",
+		[THV_KIND_MSR]		= "MSR",
+		[THV_KIND_SHUTDOWN]	= "SHUTDOWN",
+		[THV_KIND_EXCEPTION]	= "EXCEPTION",
+		[THV_KIND_DENIED_INSN]	= "DENIED_INSN",
+		[THV_KIND_SKIP_INSN]	= "SKIP_INSN",
+		[THV_KIND_CR]		= "CR",
+		[THV_KIND_IRQ_WINDOW]	= "IRQ_WINDOW",
+		[THV_KIND_RDTSCP]	= "RDTSCP",
+		[THV_KIND_PAUSE]	= "PAUSE",
+		[THV_KIND_DR]		= "DR",
+		[THV_KIND_SOFT_INT]	= "SOFT_INT",
+		[THV_KIND_XSETBV]	= "XSETBV",
+		[THV_KIND_FAIL_ENTRY]	= "FAIL_ENTRY",
+		[THV_KIND_UNHANDLED]	= "UNHANDLED",
+		[THV_KIND_STEP]		= "STEP",
+	};
+
+	if (kind >= THV_KIND_NR || !names[kind])
+		return "UNKNOWN";
+	return names[kind];
+}
+
+const char *thv_run_exit_name(const struct thv_run *run)
+{
+	if (run->exit_reason == THV_EXIT_KERNEL)
+		return thv_kind_name(run->kernel.kind);
+	return thv_exit_name(run->exit_reason);
+}
+
+int thv_vm_read_phys(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+	struct thv_vm *vm = opaque;
+
+	if (gpa >= vm->mem_size || len > vm->mem_size - gpa)
+		return -EFAULT;
+	memcpy(buf, (char *)vm->mem + gpa, len);
+	return 0;
 }

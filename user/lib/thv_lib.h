@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "../../include/uapi/thv.h"
 
 #define THV_DEV_PATH	"/dev/thv"
@@ -236,5 +237,108 @@ struct thv_mmio_result {
 int thv_mmio_emulate(struct thv_vm *vm, const struct thv_run *run,
 		     const struct thv_mmio_ops *ops, void *opaque,
 		     struct thv_mmio_result *res, char *err, size_t errlen);
+
+/* ---- debugging a guest (issue 5: the exit stepper, tracing) ---- */
+
+/* THV_SET_GUEST_DEBUG with flags (THV_DEBUG_*): 0 or -errno. */
+int thv_set_guest_debug(struct thv_vm *vm, uint32_t flags);
+/* THV_GET_EXIT_STATS on the VM fd: 0 or -errno (-ENOTTY: old thv.ko). */
+int thv_get_exit_stats(struct thv_vm *vm, struct thv_exit_stats *stats);
+/*
+ * THV_GET_HW_FIELDS: all raw VMCS/VMCB fields of vCPU 0 in a malloc()ed
+ * struct (free() it), or NULL with -errno in *err.
+ */
+struct thv_hw_fields *thv_get_hw_fields(struct thv_vm *vm, int *err);
+/* "CPUID", "NPF", "HOST_INTR", ... for THV_KIND_*; "UNKNOWN" otherwise. */
+const char *thv_kind_name(uint32_t kind);
+/* The exit's name: thv_exit_name(), or the kind of a THV_EXIT_KERNEL. */
+const char *thv_run_exit_name(const struct thv_run *run);
+/*
+ * A reader of guest-physical memory: copy len bytes at gpa into buf,
+ * 0 or -EFAULT.  thv_vm_read_phys() reads slot 0 of a struct thv_vm
+ * (opaque); tests pass their own over a buffer.
+ */
+typedef int (*thv_read_phys_fn)(void *opaque, uint64_t gpa, void *buf,
+				size_t len);
+int thv_vm_read_phys(void *opaque, uint64_t gpa, void *buf, size_t len);
+
+/* ---- the guest's page tables, walked in software (thv_paging.c) ---- */
+/* The four paging modes plus "off" (SDM Vol. 3A 4.1.1, Table 4-1). */
+enum thv_paging_mode {
+	THV_PAGING_OFF,		/* CR0.PG = 0: linear = physical */
+	THV_PAGING_32,		/* 32-bit paging: 2 levels, 4 KiB / 4 MiB */
+	THV_PAGING_PAE,		/* PAE: 3 levels, 4 KiB / 2 MiB */
+	THV_PAGING_4LEVEL,	/* 4-level (long mode): 4 KiB / 2 MiB / 1 GiB */
+	THV_PAGING_5LEVEL,	/* 5-level (CR4.LA57) */
+};
+
+enum thv_paging_mode thv_paging_mode(uint64_t cr0, uint64_t cr4,
+				     uint64_t efer);
+const char *thv_paging_mode_name(enum thv_paging_mode mode);
+
+#define THV_WALK_MAX_LEVELS	5
+
+/* What one walk found, for a teaching display of every level. */
+struct thv_walk {
+	enum thv_paging_mode mode;
+	unsigned int levels;		/* entries read */
+	const char *name[THV_WALK_MAX_LEVELS];	/* "PML4E", "PDE", ... */
+	uint64_t entry_gpa[THV_WALK_MAX_LEVELS]; /* where each entry is */
+	uint64_t entry[THV_WALK_MAX_LEVELS];	/* its value */
+	uint64_t gpa;			/* the translation */
+	uint64_t page_size;		/* 4K, 2M, 4M or 1G */
+	int writable, user, nx;		/* the combined rights */
+};
+
+/*
+ * Translate linear address la the way the CPU's page walker does, for
+ * paging set up by cr0/cr3/cr4/efer, reading the tables through read.
+ * Returns 0 with *w filled, or -EFAULT with one line in err ("PDE at
+ * gpa 0x2008 is not present", "not canonical", a table outside RAM).
+ * Accessed/dirty bits are not set; rights are reported, not checked.
+ */
+int thv_walk(uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer,
+	     uint64_t la, thv_read_phys_fn read, void *opaque,
+	     struct thv_walk *w, char *err, size_t err_len);
+/*
+ * Read len bytes at linear address la (page by page through thv_walk).
+ * 0 or -EFAULT with the reason in err.
+ */
+int thv_read_linear(const struct thv_sregs *sregs, uint64_t la, void *buf,
+		    size_t len, thv_read_phys_fn read, void *opaque,
+		    char *err, size_t err_len);
+
+/* ---- CPU modes and the disassembler (thv_disas.c, -lcapstone) ---- */
+/* How the CPU decodes instructions now (SDM Vol. 3A 2.2, Vol. 1 3.1). */
+enum thv_cpu_mode {
+	THV_MODE_REAL,		/* CR0.PE = 0 */
+	THV_MODE_VM86,		/* protected mode with RFLAGS.VM = 1 */
+	THV_MODE_PROT16,	/* protected mode, CS.D = 0 */
+	THV_MODE_PROT32,	/* protected mode, CS.D = 1 */
+	THV_MODE_COMPAT16,	/* long mode (EFER.LMA), CS.L = 0, CS.D = 0 */
+	THV_MODE_COMPAT32,	/* long mode, CS.L = 0, CS.D = 1 */
+	THV_MODE_LONG64,	/* long mode, CS.L = 1 */
+};
+
+enum thv_cpu_mode thv_cpu_mode(const struct thv_sregs *sregs,
+			       uint64_t rflags);
+/* "real", "vm86", "prot16", "prot32", "compat16", "compat32", "long64". */
+const char *thv_cpu_mode_name(enum thv_cpu_mode mode);
+/* 16, 32 or 64: the default operand and address size of the mode. */
+unsigned int thv_cpu_mode_bits(enum thv_cpu_mode mode);
+/* The linear address of CS:rip (CS.base is ignored in 64-bit mode). */
+uint64_t thv_code_linear(const struct thv_sregs *sregs, uint64_t rflags,
+			 uint64_t rip);
+/*
+ * Disassemble the first instruction in code[0..len) at address addr for
+ * a bits-bit mode into out ("out dx, al"): its length, or -EINVAL (out
+ * says "(bad)") if capstone cannot decode it.
+ */
+int thv_disas(const void *code, size_t len, uint64_t addr,
+	      unsigned int bits, char *out, size_t out_len);
+
+/* ---- JSON output (thv_json.c) ---- */
+/* Write s as a JSON string, quotes included, escaped (RFC 8259 7). */
+void thv_json_str(FILE *f, const char *s);
 
 #endif /* THV_LIB_H */
