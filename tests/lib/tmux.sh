@@ -51,7 +51,16 @@ tmux_start() {
 		set-option -g remain-on-exit on \; \
 		set-option -g status off \; \
 		set-option -g history-limit 2000 \; \
-		new-session -d -s "$_ts_name" -x "$_ts_cols" -y "$_ts_rows" "$*"
+		new-session -d -s "$_ts_name" -x "$_ts_cols" -y "$_ts_rows" \
+		"$*; echo \$? >$(_tmux_status_file "$_ts_name")"
+}
+
+# Where CMD's exit status goes.  tmux's own #{pane_dead_status} is not
+# reliable here: when the terminal closes before tmux has reaped the
+# program, the pane is dead with no status, and stayed so (seen in the
+# test VM), so the command line tmux runs writes it to a file itself.
+_tmux_status_file() {
+	echo "$TMUX_SOCK.$1.status"
 }
 
 tmux_type() {
@@ -97,17 +106,10 @@ tmux_wait() {
 tmux_wait_exit() {
 	_tx_name=$1 _tx_secs=${2:-10}
 	_tx_left=$((_tx_secs * 10))
+	_tx_file=$(_tmux_status_file "$_tx_name")
 	while [ $_tx_left -gt 0 ]; do
-		# pane_dead is 1 once the program has exited.  tmux marks
-		# the pane dead when the terminal closes, which can come
-		# before it has reaped the process and knows the status
-		# (seen under Bochs): wait for both.  Split on purpose: two
-		# words.
-		# shellcheck disable=SC2046
-		set -- $(_tmux display-message -p -t "$_tx_name" \
-			'#{pane_dead} #{pane_dead_status}' 2>/dev/null)
-		if [ "${1:-}" = 1 ] && [ -n "${2:-}" ]; then
-			echo "${2:-}"
+		if [ -s "$_tx_file" ]; then
+			cat "$_tx_file"
 			return 0
 		fi
 		_tmux_sleep
@@ -119,6 +121,6 @@ tmux_wait_exit() {
 
 tmux_stop() {
 	_tmux kill-server 2>/dev/null
-	rm -f "$TMUX_SOCK"
+	rm -f "$TMUX_SOCK" "$TMUX_SOCK".*.status
 	return 0
 }
