@@ -921,6 +921,113 @@ TEST_F(runner, hello)
 	EXPECT_CONTAINS(self->res.err, "guest halted");
 }
 
+/* Read a whole small file into buf (NUL-terminated); its length or -1. */
+static ssize_t slurp(const char *path, char *buf, size_t len)
+{
+	ssize_t n, got = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)got < len - 1 &&
+	       (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+static int count_str(const char *buf, const char *s)
+{
+	int n = 0;
+
+	for (; (buf = strstr(buf, s)); buf += strlen(s))
+		n++;
+	return n;
+}
+
+/*
+ * --svg draws one red "exit" arrow per VM exit (the first 48), a purple
+ * pair for each exit that went out to the runner, and --map-svg one
+ * green guest run and one host box per run of the live nested page
+ * table.  The numbers must agree with the trace of the same run.
+ */
+TEST_F(runner, svg_pictures)
+{
+	static char svg[256 * 1024];
+	const char *exits_svg = "/tmp/thv-test-exits.svg";
+	const char *map_svg = "/tmp/thv-test-map.svg";
+	unsigned long long exits = 0;
+	char path[PATH_MAX];
+	int drawn = 0, out, user = 0;
+	const char *p;
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "cpuid.bin", path, sizeof(path));
+	unlink(exits_svg);
+	unlink(map_svg);
+	run_thv("run", "--trace", "--svg", (char *)exits_svg, "--map-svg",
+		(char *)map_svg, path);
+	EXPECT_STATUS(ST_OK);
+	p = strstr(self->res.err, " after ");
+	ASSERT_NE(NULL, p) LOG_OUTPUT();
+	ASSERT_EQ(1, sscanf(p, " after %llu exit", &exits)) LOG_OUTPUT();
+	/* The user-space exits among the first 48 trace lines. */
+	for (p = self->res.err; (p = strstr(p, "thv: #")) && drawn < 48;
+	     p++, drawn++) {
+		const char *nl = strchrnul(p, '\n');
+		const char *u = strstr(p, "sent to user space");
+
+		if (u && u < nl)
+			user++;
+	}
+
+	ASSERT_LT(0, slurp(exits_svg, svg, sizeof(svg))) {
+		TH_LOG("--svg wrote no %s", exits_svg);
+		LOG_OUTPUT();
+	}
+	EXPECT_EQ(0, strncmp(svg, "<?xml", 5));
+	EXPECT_NE(NULL, strstr(svg, "</svg>\n"));
+	drawn = count_str(svg, "class=\"exit\"");	/* the arrows */
+	EXPECT_EQ(exits < 48 ? (int)exits : 48, drawn) {
+		TH_LOG("%llu exits, %d exit arrows drawn", exits, drawn);
+	}
+	/*
+	 * Each user exit goes down to the runner and comes back up, but
+	 * the one that ends the run (the last, if it is drawn).
+	 */
+	out = count_str(svg, "class=\"out\"");
+	EXPECT_EQ(2 * user - (exits <= 48), out) {
+		TH_LOG("%d user exits in the first 48, %d runner arrows",
+		       user, out);
+	}
+	EXPECT_NE(NULL, strstr(svg, "#1 NPF"));
+	EXPECT_NE(NULL, strstr(svg, " CPUID</text>")) {
+		TH_LOG("no CPUID exit drawn: kernel exits are missing");
+	}
+
+	ASSERT_LT(0, slurp(map_svg, svg, sizeof(svg))) {
+		TH_LOG("--map-svg wrote no %s", map_svg);
+		LOG_OUTPUT();
+	}
+	EXPECT_NE(NULL, strstr(svg, "</svg>\n"));
+	/* The code page at 0x1000 was touched; so was the stack's. */
+	EXPECT_NE(NULL, strstr(svg, "GPA 0x1000 ")) {
+		TH_LOG("no run for the code page 0x1000 in the map");
+	}
+	EXPECT_LE(2, count_str(svg, "class=\"host\""));
+	EXPECT_EQ(count_str(svg, "class=\"run\""),
+		  count_str(svg, "class=\"host\""));
+	EXPECT_NE(NULL, strstr(svg, "HPA 0x"));
+	unlink(exits_svg);
+	unlink(map_svg);
+
+	/* A file that cannot be written: one line, status 71. */
+	run_thv("run", "--svg", "/nonexistent/dir/x.svg", path);
+	EXPECT_STATUS(71);
+	EXPECT_CONTAINS(self->res.err, "--svg /nonexistent/dir/x.svg: ");
+}
+
 TEST_F(runner, hello_trace)
 {
 	unsigned long long summary_exits = 0;

@@ -127,6 +127,12 @@ static void run_usage(FILE *f)
 		"                       JSON object in FILE (default or '-': stdout,\n"
 		"                       after the guest's output); `--json FILE\n"
 		"                       PAYLOAD` works too\n"
+		"      --svg FILE       draw the run's VM exits and entries as an SVG\n"
+		"                       picture: guest, thv.ko and runner lanes, the\n"
+		"                       first 48 exits (kernel-handled ones too)\n"
+		"      --map-svg FILE   at the end, draw the VM's live EPT/NPT as an\n"
+		"                       SVG picture: guest-physical runs and the host\n"
+		"                       pages behind them (needs debugfs mounted)\n"
 		"  -s, --step           the exit stepper: stop at exits and read\n"
 		"                       commands (\"help\" lists them: next, continue,\n"
 		"                       step, regs, x, disas, vmcs, explain, break,\n"
@@ -297,6 +303,8 @@ enum {
 	OPT_STATS,
 	OPT_JSON,
 	OPT_COLOR,
+	OPT_SVG,
+	OPT_MAP_SVG,
 };
 
 static int run_parse_option(struct thv_options *opt, int c)
@@ -356,6 +364,12 @@ static int run_parse_option(struct thv_options *opt, int c)
 		return 0;
 	case OPT_STRICT:
 		opt->strict = true;
+		return 0;
+	case OPT_SVG:
+		opt->svg_path = optarg;
+		return 0;
+	case OPT_MAP_SVG:
+		opt->map_svg_path = optarg;
 		return 0;
 	case OPT_STATS:
 		opt->stats = true;
@@ -418,6 +432,8 @@ static int run_parse(struct thv_options *opt, int argc, char **argv)
 		{ "strict",  no_argument,       NULL, OPT_STRICT },
 		{ "rtc",     required_argument, NULL, OPT_RTC },
 		{ "stats",   no_argument,       NULL, OPT_STATS },
+		{ "svg",     required_argument, NULL, OPT_SVG },
+		{ "map-svg", required_argument, NULL, OPT_MAP_SVG },
 		{ "json",    optional_argument, NULL, OPT_JSON },
 		{ "color",   optional_argument, NULL, OPT_COLOR },
 		{ "colour",  optional_argument, NULL, OPT_COLOR },
@@ -630,6 +646,11 @@ static int run_main(int argc, char **argv)
 	}
 	if (r->opt.step)
 		stepper__exit(r);
+	if (r->opt.svg_path && svg__write(r, r->opt.svg_path) && !ret)
+		ret = THV_STATUS_OSERR;
+	if (r->opt.map_svg_path && svg__write_map(r, r->opt.map_svg_path) &&
+	    !ret)
+		ret = THV_STATUS_OSERR;
 out_destroy:
 	thv_vm_destroy(&r->vm);
 out_free:

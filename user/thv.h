@@ -73,6 +73,8 @@ struct thv_options {
 	bool stats;		/* --stats: a table of exits at the end */
 	bool json;		/* --json: one JSON object at the end */
 	const char *json_path;	/* its file; NULL or "-": stdout */
+	const char *svg_path;	/* --svg: the exits as a picture (svg.c) */
+	const char *map_svg_path; /* --map-svg: the EPT/NPT as a picture */
 	bool step;		/* --step: the exit stepper REPL */
 	const char *break_kinds; /* --break KINDS, or NULL: every exit */
 	uint64_t break_mask;	/* what it parsed to (stepper.c) */
@@ -299,6 +301,14 @@ const char *trace__color(bool on, const char *code);
 void stats__print(struct thv_runner *r);
 /* 0, or a status if the JSON file cannot be written. */
 int stats__json(struct thv_runner *r);
+
+/* ---- pictures of a run (svg.c) ---- */
+/* Note one exit for --svg: its number, name, and whether it went out. */
+void svg__record(uint64_t seq, const char *label, bool to_user);
+/* --svg: the exits drawn as lanes (guest, thv.ko, runner). */
+int svg__write(struct thv_runner *r, const char *path);
+/* --map-svg: the VM's nested page table (debugfs) drawn; VM still alive. */
+int svg__write_map(struct thv_runner *r, const char *path);
 
 /* ---- the exit stepper (stepper.c, explain.c) ---- */
 /*

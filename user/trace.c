@@ -70,7 +70,7 @@ void trace__init(struct thv_runner *r)
 	r->color_out = trace__want_color(r->opt.color, STDOUT_FILENO);
 	if (!thv_get_caps(r->vm.sys_fd, &caps))
 		r->backend = caps.backend;
-	if (!r->opt.trace && !r->opt.step)
+	if (!r->opt.trace && !r->opt.step && !r->opt.svg_path)
 		return;
 	/*
 	 * Ask thv.ko to report the exits it handles by itself (CPUID,
@@ -126,6 +126,8 @@ void trace__exit(struct thv_runner *r, const char *name, const char *detail)
 	struct thv_regs regs;
 	char insn[256];
 
+	if (r->opt.svg_path && run->exit_reason != THV_EXIT_INTR)
+		svg__record(r->exits, name, !kernel);
 	if (!r->opt.trace && !r->opt.step)
 		return;
 	/* After a single step RIP is the next instruction: show that one. */
