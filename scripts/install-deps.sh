@@ -13,7 +13,7 @@ usage() {
 Usage: scripts/install-deps.sh [--check] [--help]
 Install the Debian packages needed by thv (build tools, QEMU, Bochs, the 6.1
 and 6.12 guest kernels with their headers, busybox, kselftest sources,
-tmux).
+tmux, trace-cmd).
   --check   only list missing packages; exit 1 if any are missing
 USAGE
 }
@@ -44,6 +44,8 @@ USAGE
 #   tmux                                packed into the test VM: tests
 #                                       that type into the stepper
 #                                       through a terminal (tests/lib/tmux.sh)
+#   trace-cmd                           packed into the test VM: records
+#                                       thv's tracepoints (tests/tracecmd_test.sh)
 PACKAGES=(
 	build-essential gcc make binutils
 	qemu-system-x86
@@ -56,7 +58,7 @@ PACKAGES=(
 	libelf-dev libcapstone-dev
 	libedit-dev libbsd-dev libncurses-dev
 	linux-source-6.1
-	tmux
+	tmux trace-cmd
 )
 
 check_only=0

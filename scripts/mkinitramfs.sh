@@ -13,6 +13,7 @@
 #                          source (tests/lib/tmux.sh)
 #   /thv/bin/lessons.sh    scripts/lessons.sh, the lesson checker
 #   /thv/docs/             docs/tour.md and docs/lessons/*.md
+#   /usr/bin/trace-cmd     trace-cmd and its libraries, the same way
 #   /usr/bin/tmux          tmux with the shared libraries ldd lists, the
 #                          dynamic loader and a few terminfo entries, for
 #                          tests that drive a program through a terminal
@@ -129,6 +130,17 @@ if [ -n "$tmux_bin" ]; then
 	fi
 else
 	echo "mkinitramfs: warning: no tmux (make deps): terminal tests will skip" >&2
+fi
+
+# trace-cmd, so a test can record thv's tracepoints (thv:thv_entry,
+# thv:thv_exit) the way a student would (tests/tracecmd_test.sh).
+tracecmd_bin=$(command -v trace-cmd || true)
+if [ -n "$tracecmd_bin" ]; then
+	copy_dynamic "$tracecmd_bin"
+	[ "$tracecmd_bin" = /usr/bin/trace-cmd ] ||
+		{ mkdir -p "$root/usr/bin"; ln -sf "$tracecmd_bin" "$root/usr/bin/trace-cmd"; }
+else
+	echo "mkinitramfs: warning: no trace-cmd (make deps): its test will skip" >&2
 fi
 
 n=0

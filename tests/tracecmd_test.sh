@@ -1,0 +1,81 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# tracecmd_test.sh - thv's tracepoints, recorded the way a student (or a
+# KVM developer) would: `trace-cmd record -e thv` around a run of the
+# runner, then `trace-cmd report`.  thv.ko defines two events
+# (kmod/trace.h), like KVM's kvm_entry and kvm_exit:
+#
+#   thv_entry: vcpu N rip 0x...                    before each VM entry
+#   thv_exit:  vcpu N KIND reason 0x.. rip 0x...   after each VM exit
+#                      (KIND: cpuid, io, npf...; reason: the hardware's)
+#
+# The run's own summary line says how many VM exits there were in all
+# ("N VM exits in all"); the recording must hold exactly that many
+# thv_exit events, as many thv_entry events (each exit follows an
+# entry), and the kinds the cpuid payload is made of.  TAP on stdout.
+
+echo "TAP version 13"
+if ! command -v trace-cmd >/dev/null 2>&1; then
+	echo "1..0 # SKIP no trace-cmd (scripts/install-deps.sh installs it)"
+	exit 4
+fi
+if [ ! -c /dev/thv ]; then
+	echo "1..0 # SKIP no /dev/thv"
+	exit 4
+fi
+thv=${THV_BIN:-/thv/bin/thv}
+payload=${THV_PAYLOADS:-/thv/payloads}/cpuid.bin
+dat=/tmp/thv-trace.dat
+echo "1..5"
+
+n=0
+fails=0
+tap() {		# tap STATUS NAME
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2"
+		fails=$((fails + 1))
+	fi
+}
+
+rm -f "$dat"
+out=$(cd /tmp && trace-cmd record -q -o "$dat" -e thv:thv_entry \
+	-e thv:thv_exit "$thv" run "$payload" 2>&1)
+rc=$?
+[ $rc = 0 ] && [ -s "$dat" ]
+tap $? "trace-cmd record -e thv around a run (status $rc)"
+[ $rc = 0 ] || echo "$out" | sed 's/^/# /'
+
+report=$(trace-cmd report -i "$dat" 2>/dev/null)
+exits=$(echo "$report" | grep -c 'thv_exit:')
+entries=$(echo "$report" | grep -c 'thv_entry:')
+# "...; 360 VM exits in all, 7 of them handled inside thv.ko"
+all=$(echo "$out" | sed -n 's/.*; \([0-9][0-9]*\) VM exits in all.*/\1/p')
+[ -n "$all" ] && [ "$exits" = "$all" ]
+tap $? "one thv_exit event per VM exit (recorded $exits, the run says '$all')"
+[ "$entries" = "$exits" ]
+tap $? "one thv_entry before each exit ($entries entries, $exits exits)"
+echo "$report" | grep -q 'thv_exit: *vcpu [0-9]* cpuid reason' &&
+	echo "$report" | grep -q 'thv_exit: *vcpu [0-9]* io reason'
+tap $? "the exits carry their kind by name (CPUID and IO seen)"
+# The first CPUID exit's RIP, then the entry right after it: RIP + 2,
+# CPUID (0f a2) done in the kernel without user space.
+cpuid_rip=$(echo "$report" | grep -m1 'thv_exit: *vcpu [0-9]* cpuid reason' |
+	sed -n 's/.* rip \(0x[0-9a-f]*\).*/\1/p')
+next_rip=$(echo "$report" | grep -A1 'thv_exit: *vcpu [0-9]* cpuid reason' |
+	grep -m1 'thv_entry:' |
+	sed -n 's/.* rip \(0x[0-9a-f]*\).*/\1/p')
+[ -n "$cpuid_rip" ] && [ -n "$next_rip" ] &&
+	[ $((next_rip)) = $((cpuid_rip + 2)) ]
+tap $? "after a CPUID exit the next entry is 2 bytes on ($cpuid_rip -> $next_rip)"
+if [ $fails -ne 0 ]; then
+	echo "# the run said:"
+	echo "$out" | tail -n 3 | sed 's/^/#   /'
+	echo "# the first lines of the report:"
+	echo "$report" | head -n 12 | sed 's/^/#   /'
+fi
+rm -f "$dat"
+[ $fails -eq 0 ]
