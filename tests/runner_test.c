@@ -24,6 +24,7 @@
 
 #include "kselftest_harness.h"
 #include "test_util.h"
+#include "run_cmd.h"
 
 /* Exit statuses of `thv run` (user/thv.h, enum thv_status). */
 #define ST_OK		0
@@ -36,185 +37,20 @@
 #define ST_STRICT	79
 #define ST_TIMEOUT	124
 
-#define OUT_MAX		(64 * 1024)
-
-struct cmd_result {
-	int status;		/* exit status, or 128 + signal */
-	uint64_t ms;		/* wall-clock time */
-	char out[OUT_MAX];	/* stdout, NUL-terminated, maybe truncated */
-	char err[OUT_MAX];	/* stderr, the same */
-};
-
 FIXTURE(runner) {
 	char bin[PATH_MAX];
 	char payloads[PATH_MAX];
 	struct cmd_result res;
 };
 
-/* dir of this test binary + "/" + rel, e.g. "../user/thv". */
-static void path_near_self(char *buf, size_t len, const char *rel)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n < 0) {
-		snprintf(buf, len, "%s", rel);
-		return;
-	}
-	self[n] = '\0';
-	snprintf(buf, len, "%s/%s", dirname(self), rel);
-}
-
 FIXTURE_SETUP(runner)
 {
-	const char *env;
-
-	env = getenv("THV_BIN");
-	if (env && *env)
-		snprintf(self->bin, sizeof(self->bin), "%s", env);
-	else
-		path_near_self(self->bin, sizeof(self->bin), "../user/thv");
-	if (access(self->bin, X_OK))
-		SKIP(longjmp(_metadata->env, 1),
-		     "runner %.200s not found: set THV_BIN or build user/",
-		     self->bin);
-
-	env = getenv("THV_PAYLOADS");
-	if (env && *env)
-		snprintf(self->payloads, sizeof(self->payloads), "%s", env);
-	else
-		path_near_self(self->payloads, sizeof(self->payloads),
-			       "../payloads");
+	cmd_fixture_setup();
 }
 
 FIXTURE_TEARDOWN(runner)
 {
 }
-
-/* Read what is there from fd into buf at *used; 0 at EOF. */
-static int drain(int fd, char *buf, size_t *used)
-{
-	char scratch[4096];
-	ssize_t n;
-
-	if (*used < OUT_MAX - 1)
-		n = read(fd, buf + *used, OUT_MAX - 1 - *used);
-	else
-		n = read(fd, scratch, sizeof(scratch));	/* drop the rest */
-	if (n < 0 && errno == EINTR)
-		return 1;
-	if (n <= 0)
-		return 0;
-	if (*used < OUT_MAX - 1)
-		*used += n;
-	return 1;
-}
-
-/*
- * _run_cmd() - run argv (argv[0] is the program) with stdout and stderr
- * captured into *res.  Returns 0, or -errno if it could not be started.
- */
-static int _run_cmd(struct cmd_result *res, char *const argv[])
-{
-	int out[2], err[2], status;
-	size_t out_used = 0, err_used = 0;
-	uint64_t start = now_ms();
-	struct pollfd pfd[2];
-	pid_t pid;
-
-	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
-		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		dup2(out[1], STDOUT_FILENO);
-		dup2(err[1], STDERR_FILENO);
-		execv(argv[0], argv);
-		dprintf(STDERR_FILENO, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(out[1]);
-	close(err[1]);
-
-	pfd[0] = (struct pollfd){ .fd = out[0], .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = err[0], .events = POLLIN };
-	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd[0].revents && !drain(out[0], res->out, &out_used))
-			pfd[0].fd = -1;
-		if (pfd[1].revents && !drain(err[0], res->err, &err_used))
-			pfd[1].fd = -1;
-	}
-	close(out[0]);
-	close(err[0]);
-	res->out[out_used] = '\0';
-	res->err[err_used] = '\0';
-
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	res->ms = now_ms() - start;
-	if (WIFEXITED(status))
-		res->status = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		res->status = 128 + WTERMSIG(status);
-	else
-		res->status = -1;
-	return 0;
-}
-
-/* Run `thv ARGS...` (NULL-terminated) or end the test. */
-#define run_thv(...) do {						\
-	char *__argv[] = { self->bin, __VA_ARGS__, NULL };		\
-	int __r;							\
-									\
-	memset(&self->res, 0, sizeof(self->res));			\
-	__r = _run_cmd(&self->res, __argv);				\
-	ASSERT_EQ(0, __r) TH_LOG("cannot start %s: %s", self->bin,	\
-				 strerror(-__r));			\
-} while (0)
-
-/* Print buf line by line as TAP comments ("#   | ..."). */
-static void log_block(const char *title, const char *buf)
-{
-	const char *p = buf, *nl;
-
-	fprintf(TH_LOG_STREAM, "#   %s:\n", title);
-	while (*p) {
-		nl = strchrnul(p, '\n');
-		fprintf(TH_LOG_STREAM, "#   | %.*s\n", (int)(nl - p), p);
-		p = *nl ? nl + 1 : nl;
-	}
-}
-
-/* Log everything the runner said, to make a failure readable. */
-#define LOG_OUTPUT() do {						\
-	TH_LOG("status %d after %llu ms", self->res.status,		\
-	       (unsigned long long)self->res.ms);			\
-	log_block("stdout", self->res.out);				\
-	log_block("stderr", self->res.err);				\
-} while (0)
-
-#define EXPECT_STATUS(want) do {					\
-	EXPECT_EQ(want, self->res.status) {				\
-		TH_LOG("expected exit status %d, got %d", want,		\
-		       self->res.status);				\
-		LOG_OUTPUT();						\
-	}								\
-} while (0)
-
-#define EXPECT_CONTAINS(buf, text) do {					\
-	EXPECT_NE(NULL, strstr(buf, text)) {				\
-		TH_LOG("expected %s to contain \"%s\"", #buf, text);	\
-		LOG_OUTPUT();						\
-	}								\
-} while (0)
 
 /* Path of payload name, or SKIP when the payloads were not built. */
 static void payload_path(struct __test_metadata *_metadata,

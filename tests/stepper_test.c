@@ -19,8 +19,8 @@
 
 #include "kselftest_harness.h"
 #include "test_util.h"
+#include "run_cmd.h"
 
-#define OUT_MAX		(128 * 1024)
 /*
  * SKIP after a failed EXPECT would report the test as skipped (the
  * harness sets passed = 1): keep a failure a failure.
@@ -37,176 +37,20 @@
 /* The message of hello.bin, one OUT per character. */
 #define HELLO_MSG	"Hello from a thv guest!\n"
 
-struct cmd_result {
-	int status;
-	char out[OUT_MAX];
-	char err[OUT_MAX];
-};
-
 FIXTURE(stepper) {
 	char bin[PATH_MAX];
 	char payloads[PATH_MAX];
 	struct cmd_result res;
 };
 
-static void path_near_self(char *buf, size_t len, const char *rel)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n < 0) {
-		snprintf(buf, len, "%s", rel);
-		return;
-	}
-	self[n] = '\0';
-	snprintf(buf, len, "%s/%s", dirname(self), rel);
-}
-
 FIXTURE_SETUP(stepper)
 {
-	const char *env = getenv("THV_BIN");
-
-	if (env && *env)
-		snprintf(self->bin, sizeof(self->bin), "%s", env);
-	else
-		path_near_self(self->bin, sizeof(self->bin), "../user/thv");
-	if (access(self->bin, X_OK))
-		SKIP(longjmp(_metadata->env, 1), "runner %.200s not found",
-		     self->bin);
-	env = getenv("THV_PAYLOADS");
-	if (env && *env)
-		snprintf(self->payloads, sizeof(self->payloads), "%s", env);
-	else
-		path_near_self(self->payloads, sizeof(self->payloads),
-			       "../payloads");
+	cmd_fixture_setup();
 }
 
 FIXTURE_TEARDOWN(stepper)
 {
 }
-
-static void drain(int fd, char *buf, size_t *used, bool *open)
-{
-	char scratch[4096];
-	ssize_t n;
-
-	if (*used < OUT_MAX - 1)
-		n = read(fd, buf + *used, OUT_MAX - 1 - *used);
-	else
-		n = read(fd, scratch, sizeof(scratch));
-	if (n < 0 && errno == EINTR)
-		return;
-	if (n <= 0) {
-		*open = false;
-		return;
-	}
-	if (*used < OUT_MAX - 1)
-		*used += n;
-}
-
-/*
- * Run argv with input on its stdin (NULL: /dev/null), stdout and stderr
- * captured.  The input is small (a few commands): it fits in the pipe,
- * so it is written whole before reading.  30 s at most.
- */
-static int run_cmd(struct cmd_result *res, char *const argv[],
-		   const char *input)
-{
-	int in[2], out[2], err[2], status;
-	size_t out_used = 0, err_used = 0;
-	bool out_open = true, err_open = true;
-	uint64_t start = now_ms();
-	struct pollfd pfd[2];
-	pid_t pid;
-
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
-	    pipe2(err, O_CLOEXEC))
-		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		dup2(err[1], STDERR_FILENO);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	close(err[1]);
-	if (input && write(in[1], input, strlen(input)) < 0)
-		return -errno;
-	close(in[1]);
-	while (out_open || err_open) {
-		pfd[0] = (struct pollfd){ .fd = out_open ? out[0] : -1,
-					  .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = err_open ? err[0] : -1,
-					  .events = POLLIN };
-		if (now_ms() - start > 30000) {
-			kill(pid, SIGKILL);
-			break;
-		}
-		if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
-			break;
-		if (pfd[0].revents)
-			drain(out[0], res->out, &out_used, &out_open);
-		if (pfd[1].revents)
-			drain(err[0], res->err, &err_used, &err_open);
-	}
-	close(out[0]);
-	close(err[0]);
-	res->out[out_used] = '\0';
-	res->err[err_used] = '\0';
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	res->status = WIFEXITED(status) ? WEXITSTATUS(status) :
-		      128 + WTERMSIG(status);
-	return 0;
-}
-
-#define run_thv_in(input, ...) do {					\
-	char *__argv[] = { self->bin, __VA_ARGS__, NULL };		\
-	int __r;							\
-									\
-	memset(&self->res, 0, sizeof(self->res));			\
-	__r = run_cmd(&self->res, __argv, input);			\
-	ASSERT_EQ(0, __r) TH_LOG("cannot start %s", self->bin);	\
-} while (0)
-
-static void log_block(const char *title, const char *buf)
-{
-	const char *p = buf, *nl;
-
-	fprintf(TH_LOG_STREAM, "#   %s:\n", title);
-	while (*p) {
-		nl = strchrnul(p, '\n');
-		fprintf(TH_LOG_STREAM, "#   | %.*s\n", (int)(nl - p), p);
-		p = *nl ? nl + 1 : nl;
-	}
-}
-
-#define LOG_OUTPUT() do {						\
-	TH_LOG("status %d", self->res.status);				\
-	log_block("stdout", self->res.out);				\
-	log_block("stderr", self->res.err);				\
-} while (0)
-
-#define EXPECT_CONTAINS(buf, text) do {					\
-	EXPECT_NE(NULL, strstr(buf, text)) {				\
-		TH_LOG("expected %s to contain \"%s\"", #buf, text);	\
-		LOG_OUTPUT();						\
-	}								\
-} while (0)
-
-#define EXPECT_STATUS(want) do {					\
-	EXPECT_EQ(want, self->res.status) {				\
-		TH_LOG("expected exit status %d", want);		\
-		LOG_OUTPUT();						\
-	}								\
-} while (0)
 
 static void payload_path(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(stepper) *self, const char *name,
