@@ -28,7 +28,10 @@
 #   {*}        any text (or none)            or without 0x
 #   {a|b|c}    one of the alternatives (literal text), e.g. {svm|vmx}
 #
-# Any other "{" is literal.  Words after "console" in the info string are
+# Any other "{" is literal.  An output line that itself starts with "# "
+# (a debugfs file's comment, say) is written "\# " in the lesson, and the
+# checker writes it so in its transcript: a plain "# " would be a command.
+# Words after "console" in the info string are
 # tags: "svm" or "vmx" runs the block only on a CPU with that flag in
 # /proc/cpuinfo (the other vendor's block reports SKIP).  Blocks of any
 # other language (```sh, ```text) are never run.
@@ -203,6 +206,12 @@ run_block() {
 	(cd /tmp && timeout "${LESSON_TIMEOUT:-120}" sh "$work/script" \
 		</dev/null >"$work/raw" 2>&1)
 	awk -v expected="$1" '
+	# An output line that looks like a command ("# " at its start, as
+	# in a debugfs file) is written with a backslash in front: "\# ".
+	# A line that already starts with backslashes gets one more.
+	function out(s) {
+		print (s ~ /^[\\]*# /) ? "\\" s : s
+	}
 	BEGIN {
 		while ((getline line < expected) > 0)
 			if (line ~ /^# /)
@@ -215,12 +224,12 @@ run_block() {
 		line = $0
 		sep = index(line, "@@lesson-sep@@")
 		if (sep == 0) {
-			print line
+			out(line)
 			next
 		}
 		# Output without a final newline runs into the separator.
 		if (sep > 1)
-			print substr(line, 1, sep - 1)
+			out(substr(line, 1, sep - 1))
 		if (++k <= ncmd)
 			print cmd[k]
 	}' "$work/raw" >"$2"
