@@ -13,14 +13,15 @@
  *
  * With THV_DEBUG_SINGLESTEP the guest runs one instruction per THV_RUN.
  * The backend asks the CPU for that (VMX: the monitor trap flag, SDM Vol.
- * 3C 26.5.2; SVM: RFLAGS.TF and the #DB intercept, APM Vol. 2 15.12, see
- * svm.c) and decodes the exit as THV_X_STEP.  Some instructions never
+ * 3C 26.5.2, where the CPU has one; otherwise, and on SVM, RFLAGS.TF and
+ * the #DB intercept, see "stepping with RFLAGS.TF" below) and decodes
+ * the exit as THV_X_STEP.  Some instructions never
  * finish inside the guest: thv emulates them (CPUID) or userspace does
  * (OUT).  When RIP moved on outside the guest, that instruction is the
  * step, and the next THV_RUN reports THV_EXIT_DEBUG without entering.
  * An event delivered during a step (an exception the instruction raised,
  * an injected interrupt) ends the step at the handler's first
- * instruction: the backend sets vcpu->step_event.
+ * instruction: the backend calls thv_step_event_done().
  */
 #define pr_fmt(fmt) "thv: " fmt
 
@@ -34,8 +35,9 @@
 /*
  * While single-stepping, every exception exits first (NMI and #MC
  * belong to the host, THV_EXCEPTIONS_ALLOWED): exit.c then delivers it
- * itself, and the step ends at the handler.  On SVM this is what keeps
- * our TF out of the exception's stack frame (svm.c).
+ * itself, and the step ends at the handler.  When stepping with TF
+ * (SVM, VMX without MTF) this is what keeps our TF out of the
+ * exception's stack frame (see "stepping with RFLAGS.TF" below).
  */
 #define THV_STEP_EXC_INTERCEPTS	THV_EXCEPTIONS_ALLOWED
 
@@ -194,23 +196,56 @@ int thv_debug_handled(struct thv_vcpu *vcpu, const struct thv_exit *exit,
 	return 1;
 }
 
-/* ---- helpers for a backend that steps with RFLAGS.TF (svm.c) ---- */
+/* ---- stepping with RFLAGS.TF: what svm.c and vmx.c share ---------- */
+
+/*
+ * Single-stepping with the guest's own trap flag.  SVM has no monitor
+ * trap flag, and some VMX CPUs (Bochs's) lack it too, so thv borrows
+ * the guest's: RFLAGS.TF = 1 makes the CPU raise
+ * #DB after one instruction, a trap with DR6.BS = 1 (SDM Vol. 3B
+ * 18.3.1.4, APM Vol. 2 13.1.4), and intercepting #DB turns that trap
+ * into an exit (SDM Vol. 3C 25.6.3 "Exception Bitmap", APM 15.12).  The
+ * guest must not notice our TF, so vcpu->rflags always keeps the
+ * guest's own TF and only the VMCS/VMCB gets ours, for one entry:
+ *
+ *  - after the step, TF in the VMCS/VMCB is ours, unless the instruction
+ *    loaded RFLAGS (POPF, IRET, SYSRET): then it is what the guest
+ *    loaded.  If the instruction did not finish (any other exit), it is
+ *    still ours;
+ *  - a stepped PUSHF pushed our TF: thv_step_fix_pushf() clears it;
+ *  - if the guest had TF set itself, the #DB is its own as well: it is
+ *    handed on (exit.c delivers it, or reports it to userspace).
+ *
+ * Events are the hard part: delivering one through the IDT pushes RFLAGS
+ * (our TF with it) and clears TF, so the whole handler would run in one
+ * step.  So while stepping every exception is intercepted (see
+ * THV_STEP_EXC_INTERCEPTS) and INT n too (SVM intercepts it, VMX cannot:
+ * vmx.c injects it itself), and thv injects them without our TF.  The
+ * backend then makes the entry exit again right after the delivery,
+ * before the handler's first instruction, and calls
+ * thv_step_event_done().
+ *
+ * The backend calls thv_step_prepare() before the entry, puts TF in the
+ * VMCS/VMCB, and after the exit hands what it saw to thv_tf_step_done().
+ */
 
 /*
  * What the instruction at RIP does to RFLAGS.TF, for hiding our TF from
  * the guest: PUSHF stores it, POPF and IRET load it, SYSRET loads it
- * from R11 (SDM Vol. 2 PUSHF, POPF, IRET, SYSRET).  And INT n (CD ib),
- * whose vector goes to *vector: on VMX it is delivered without an exit
- * (vmx.c).  Prefixes are skipped; a REX prefix only exists in 64-bit
+ * from R11 (SDM Vol. 2 PUSHF, POPF, IRET, SYSRET).  STI (FB) opens an
+ * interrupt shadow (vmx.c).  And INT n (CD ib): its vector and length
+ * go to *st.  Prefixes are skipped; a REX prefix only exists in 64-bit
  * mode.
  */
-enum thv_step_insn thv_step_insn(struct thv_vcpu *vcpu, u8 *vector)
+void thv_step_prepare(struct thv_vcpu *vcpu, struct thv_step_entry *st)
 {
 	u8 insn[THV_RUN_INSN_MAX];
 	int n = thv_fetch_insn(vcpu, insn, sizeof(insn));
 	bool long64 = thv_insn_mode(vcpu) == 8;
 	int i = 0;
 
+	st->guest_tf = vcpu->rflags & X86_EFLAGS_TF;
+	st->insn = THV_STEP_OTHER;
 	while (i < n && (insn[i] == 0x66 || insn[i] == 0x67 ||
 			 insn[i] == 0xf0 || insn[i] == 0xf2 ||
 			 insn[i] == 0xf3 || insn[i] == 0x2e ||
@@ -220,25 +255,30 @@ enum thv_step_insn thv_step_insn(struct thv_vcpu *vcpu, u8 *vector)
 			 (long64 && (insn[i] & 0xf0) == 0x40)))
 		i++;
 	if (i >= n)
-		return THV_STEP_OTHER;
+		return;
 	switch (insn[i]) {
 	case 0x9c:
-		return THV_STEP_PUSHF;
+		st->insn = THV_STEP_PUSHF;
+		break;
 	case 0x9d:
 	case 0xcf:
-		return THV_STEP_LOADS_TF;	/* POPF, IRET */
+		st->insn = THV_STEP_LOADS_TF;	/* POPF, IRET */
+		break;
+	case 0xfb:
+		st->insn = THV_STEP_STI;
+		break;
 	case 0x0f:
 		if (i + 1 < n && insn[i + 1] == 0x07)
-			return THV_STEP_LOADS_TF;	/* SYSRET */
+			st->insn = THV_STEP_LOADS_TF;	/* SYSRET */
 		break;
 	case 0xcd:
 		if (i + 1 < n) {
-			*vector = insn[i + 1];
-			return THV_STEP_INT_N;
+			st->insn = THV_STEP_INT_N;
+			st->vector = insn[i + 1];
+			st->len = i + 2;
 		}
 		break;
 	}
-	return THV_STEP_OTHER;
 }
 
 /*
@@ -248,7 +288,7 @@ enum thv_step_insn thv_step_insn(struct thv_vcpu *vcpu, u8 *vector)
  * SS.B and the mode say (SDM Vol. 1 6.2.3, "Address-Size Attributes
  * for Stack Accesses").
  */
-void thv_step_fix_pushf(struct thv_vcpu *vcpu)
+static void thv_step_fix_pushf(struct thv_vcpu *vcpu)
 {
 	struct thv_sregs s;
 	u64 sp = vcpu->regs[THV_RSP];
@@ -265,4 +305,63 @@ void thv_step_fix_pushf(struct thv_vcpu *vcpu)
 		return;
 	img &= ~X86_EFLAGS_TF;
 	thv_copy_guest_linear(vcpu, &s, linear, &img, sizeof(img), true);
+}
+
+/*
+ * After an entry that ran with our TF.  trap: the step's #DB came (the
+ * instruction finished), with DR6 as dr6.  Puts the guest's own TF back
+ * in vcpu->rflags, clears ours from a PUSHF image, and makes the trap
+ * THV_X_STEP, unless the guest steps itself: then it is the guest's #DB
+ * (THV_X_EXCEPTION), which exit.c delivers or reports; the next entry
+ * ends the step in its handler.
+ */
+void thv_tf_step_done(struct thv_vcpu *vcpu, struct thv_exit *exit,
+		      const struct thv_step_entry *st, bool trap, u64 dr6)
+{
+	u64 tf_now = vcpu->rflags & X86_EFLAGS_TF;
+	u64 tf;
+
+	if (!trap)
+		tf = st->guest_tf;	/* not run: TF is still ours */
+	else if (!tf_now)
+		tf = 0;			/* it cleared TF (POPF, SYSCALL...) */
+	else if (st->insn == THV_STEP_LOADS_TF)
+		tf = X86_EFLAGS_TF;	/* it loaded TF = 1 */
+	else
+		tf = st->guest_tf;	/* it left TF alone: ours */
+	vcpu->rflags = (vcpu->rflags & ~X86_EFLAGS_TF) | tf;
+	if (!trap)
+		return;
+
+	if (st->insn == THV_STEP_PUSHF && !st->guest_tf)
+		thv_step_fix_pushf(vcpu);
+	if (!st->guest_tf) {
+		exit->kind = THV_X_STEP;
+		exit->step.dr6 = dr6;
+	} else if (exit->kind != THV_X_EXCEPTION) {
+		/* The trap came as another exit (vmx.c): still the guest's. */
+		exit->kind = THV_X_EXCEPTION;
+		exit->exc.vector = X86_TRAP_DB;
+		exit->exc.has_error_code = false;
+		exit->exc.error_code = 0;
+	}
+}
+
+/*
+ * An entry that delivered an event while stepping (injected without our
+ * TF).  The step ends at the handler's first instruction: with the exit
+ * the backend arranged for right after the delivery (a host interrupt
+ * or timer, THV_X_HOST_INTR), or with whatever exit came first
+ * (thv_debug_handled() sees step_event).  Not for an event that was
+ * left half delivered: that one goes in again.
+ */
+void thv_step_event_done(struct thv_vcpu *vcpu, struct thv_exit *exit,
+			 u8 vector)
+{
+	vcpu->step_event = true;
+	vcpu->step_vector = vector;
+	if (exit->kind == THV_X_HOST_INTR) {
+		exit->kind = THV_X_STEP;
+		exit->step.dr6 = 0;
+	}
 }

@@ -663,8 +663,9 @@ static int thv_handle_fail_entry(struct thv_vcpu *vcpu, struct thv_exit *exit)
 
 /*
  * THV_DEBUG_SINGLESTEP: the guest ran one instruction (or took one
- * event) and stopped: a monitor-trap-flag exit, or SVM's #DB from our
- * TF.  RIP is at the next instruction to run (debug.c).
+ * event) and stopped: a monitor-trap-flag exit, or the #DB from our TF
+ * (SVM, VMX without MTF).  RIP is at the next instruction to run
+ * (debug.c).
  */
 static int thv_handle_step(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {

@@ -488,6 +488,15 @@ enum thv_step_insn {
 	THV_STEP_PUSHF,		/* stores RFLAGS on the stack */
 	THV_STEP_LOADS_TF,	/* POPF, IRET, SYSRET: RFLAGS from memory/R11 */
 	THV_STEP_INT_N,		/* INT n: an event, delivered in the step */
+	THV_STEP_STI,		/* STI: may open an interrupt shadow */
+};
+
+/* What one single-stepping entry starts from (thv_step_prepare). */
+struct thv_step_entry {
+	u64 guest_tf;		/* the guest's own RFLAGS.TF */
+	enum thv_step_insn insn;	/* the instruction at RIP */
+	u8 vector;		/* INT n: n */
+	u8 len;			/* INT n: its length, prefixes included */
 };
 
 int thv_set_guest_debug(struct thv_vcpu *vcpu,
@@ -498,8 +507,11 @@ bool thv_debug_step_pending(struct thv_vcpu *vcpu);
 int thv_debug_report_step(struct thv_vcpu *vcpu, u64 dr6);
 int thv_debug_handled(struct thv_vcpu *vcpu, const struct thv_exit *exit,
 		      const struct thv_debug_snap *snap);
-enum thv_step_insn thv_step_insn(struct thv_vcpu *vcpu, u8 *vector);
-void thv_step_fix_pushf(struct thv_vcpu *vcpu);
+void thv_step_prepare(struct thv_vcpu *vcpu, struct thv_step_entry *st);
+void thv_tf_step_done(struct thv_vcpu *vcpu, struct thv_exit *exit,
+		      const struct thv_step_entry *st, bool trap, u64 dr6);
+void thv_step_event_done(struct thv_vcpu *vcpu, struct thv_exit *exit,
+			 u8 vector);
 
 /* msr.c */
 void thv_msr_vcpu_init(struct thv_vcpu *vcpu);

@@ -55,7 +55,7 @@ static bool st_set_debug(struct __test_metadata *_metadata,
 
 	if (ret == -EOPNOTSUPP)
 		SKIP(return false,
-		     "this CPU cannot single-step a guest (no MTF)");
+		     "this CPU cannot single-step a guest");
 	ASSERT_EQ(0, ret) TH_LOG("THV_SET_GUEST_DEBUG 0x%x: %s", flags,
 				 strerror(-ret));
 	return true;
@@ -113,7 +113,11 @@ static void st_step(struct __test_metadata *_metadata, struct thv_vm *vm,
 		TH_LOG("an event (vector %u) in a plain step", run->debug.vector);
 }
 
-/* One step that must deliver vector and stop at its handler. */
+/*
+ * One step that must deliver vector and stop at its handler.  The exit
+ * that stopped it there is the hardware's (MTF, or the exit thv asks
+ * for right after an injection): hw_exit_valid.
+ */
 static void st_step_event(struct __test_metadata *_metadata,
 			  struct thv_vm *vm, uint8_t vector,
 			  uint64_t handler, struct thv_regs *regs)
@@ -123,6 +127,8 @@ static void st_step_event(struct __test_metadata *_metadata,
 	EXPECT_EQ(1, run->debug.event)
 		TH_LOG("no event reported for vector %u", vector);
 	EXPECT_EQ(vector, run->debug.vector);
+	EXPECT_EQ(1, run->hw_exit_valid)
+		TH_LOG("the event step did not end with a hardware exit");
 }
 
 /* ------------------------------------------------------------------ */
@@ -669,6 +675,152 @@ TEST_F(step, exit_all_reports_kernel_exits)
 	EXPECT_EQ(0x40000001, reported[0]);
 	EXPECT_EQ(0x74766874, reported[1]);
 	EXPECT_EQ(EA_VALUE, reported[4]);
+}
+
+/* ------------------------------------------------------------------ */
+/* MOV SS and STI shadows in a step.                                   */
+
+/*
+ * MOV SS holds the single-step trap back for one instruction (SDM Vol.
+ * 3A 6.8.3), so with TF the MOV SS and the load after it are one step;
+ * the monitor trap flag stops in between.  The load touches a page for
+ * the first time: a nested page fault in the MOV SS shadow, and an entry
+ * with blocking by MOV SS and RFLAGS.TF = 1, which VMX refuses unless
+ * the pending debug exceptions say BS (SDM Vol. 3C 27.3.1.5).
+ */
+#define SS_DATA_GPA		0x5100
+#define SS_VALUE		0x600dcafe
+
+GUEST_SYMBOL(ss_1);
+GUEST_SYMBOL(ss_2);
+GUEST_SYMBOL(ss_3);
+GUEST_SYMBOL(ss_4);
+GUEST_SYMBOL(ss_5);
+GUEST_CODE64(st_ss,
+	"mov $0x11, %eax\n"
+	G_REPORT_EAX
+	GUEST_LABEL(ss_1)
+	"mov $0x10, %eax\n"		/* the flat data selector */
+	GUEST_LABEL(ss_2)
+	"mov %eax, %ss\n"
+	GUEST_LABEL(ss_3)
+	"mov 0x5100, %ebx\n"		/* first touch of page 0x5000 */
+	GUEST_LABEL(ss_4)
+	"nop\n"
+	GUEST_LABEL(ss_5)
+	"mov %ebx, %eax\n"
+	G_REPORT_EAX
+	"hlt\n");
+
+TEST_F(step, mov_ss_shadow)
+{
+	struct thv_vm *vm = &self->vm;
+	uint32_t value = SS_VALUE;
+	struct thv_regs regs;
+	struct thv_run *run;
+
+	st_start(_metadata, vm, st_ss_start, st_ss_end);
+	memcpy(thv_gpa_to_hva(vm, SS_DATA_GPA), &value, sizeof(value));
+	if (!st_set_debug(_metadata, vm, THV_DEBUG_SINGLESTEP))
+		return;
+	st_step(_metadata, vm, guest_rip(st_ss, ss_1), &regs);
+	st_step(_metadata, vm, guest_rip(st_ss, ss_2), &regs);
+	/* MOV SS, and the load in its shadow (TF), or MOV SS alone (MTF). */
+	run = vcpu_run_expect(_metadata, vm, THV_EXIT_DEBUG);
+	EXPECT_EQ(0, run->debug.event);
+	if (run->exit_rip == guest_rip(st_ss, ss_3))
+		run = vcpu_run_expect(_metadata, vm, THV_EXIT_DEBUG);
+	EXPECT_EQ(guest_rip(st_ss, ss_4), run->exit_rip)
+		TH_LOG("the MOV SS step ended at 0x%llx",
+		       (unsigned long long)run->exit_rip);
+	st_regs(_metadata, vm, &regs);
+	EXPECT_EQ(SS_VALUE, (uint32_t)regs.rbx);
+	EXPECT_EQ(0, regs.rflags & ST_TF);
+	/* Exactly one NOP, then the next instruction. */
+	st_step(_metadata, vm, guest_rip(st_ss, ss_5), &regs);
+
+	if (!st_set_debug(_metadata, vm, 0))
+		return;
+	EXPECT_EQ(SS_VALUE, guest_report(_metadata, vm));
+	guest_expect_hlt(_metadata, vm);
+}
+
+/*
+ * STI with IF = 0 lets one more instruction run before an interrupt
+ * (SDM Vol. 2B STI): a queued interrupt delivered while stepping must
+ * come after the NOP, never before it.  With TF, the step trap after
+ * STI may wait for the NOP too (QEMU) or not (Bochs); the monitor trap
+ * flag stops after STI.  Bochs forgets the shadow at the #DB exit, so
+ * vmx.c has to remember it.
+ */
+GUEST_SYMBOL(sh_sti);
+GUEST_SYMBOL(sh_nop);
+GUEST_SYMBOL(sh_after);
+GUEST_SYMBOL(sh_handler);
+GUEST_CODE64(st_sh,
+	G_IDT_GATE(sh_idt, 0x40, sh_handler)
+	"lea sh_idt(%rip), %rax\n"
+	"mov %rax, sh_idtr + 2(%rip)\n"
+	"lidt sh_idtr(%rip)\n"
+	"xor %r12d, %r12d\n"
+	"mov $0x11, %eax\n"
+	G_REPORT_EAX
+	GUEST_LABEL(sh_sti)
+	"sti\n"
+	GUEST_LABEL(sh_nop)
+	"nop\n"
+	GUEST_LABEL(sh_after)
+	"nop\n"
+	"mov %r12d, %eax\n"
+	G_REPORT_EAX
+	"hlt\n"
+	GUEST_LABEL(sh_handler)
+	"mov (%rsp), %r12d\n"		/* where the interrupt came */
+	"iretq\n"
+	".p2align 4\n"
+	"sh_idt: .fill 0x41 * 16, 1, 0\n"
+	"sh_idtr: .word 0x41 * 16 - 1\n"
+	".quad 0\n");
+
+TEST_F(step, sti_shadow_holds_an_interrupt)
+{
+	struct thv_interrupt irq = { .vector = ST_IRQ_VECTOR };
+	struct thv_vm *vm = &self->vm;
+	uint64_t last = 0;
+	struct thv_regs regs;
+	struct thv_run *run;
+	int i;
+
+	st_start(_metadata, vm, st_sh_start, st_sh_end);
+	if (!st_set_debug(_metadata, vm,
+			  THV_DEBUG_SINGLESTEP | THV_DEBUG_STEP_IRQS))
+		return;
+	ASSERT_EQ(0, ioctl(vm->vcpu_fd, THV_INTERRUPT, &irq));
+	/* The "ready" OUT finishes with IF = 0: the interrupt waits. */
+	st_step(_metadata, vm, guest_rip(st_sh, sh_sti), &regs);
+	/* STI and the NOP, in one or two steps; then the interrupt. */
+	for (i = 0; i < 3; i++) {
+		run = vcpu_run_expect(_metadata, vm, THV_EXIT_DEBUG);
+		if (run->debug.event)
+			break;
+		last = run->exit_rip;
+		EXPECT_TRUE(last == guest_rip(st_sh, sh_nop) ||
+			    last == guest_rip(st_sh, sh_after))
+			TH_LOG("a step ended at 0x%llx",
+			       (unsigned long long)last);
+	}
+	ASSERT_EQ(1, run->debug.event) TH_LOG("the interrupt never came");
+	EXPECT_EQ(ST_IRQ_VECTOR, run->debug.vector);
+	EXPECT_EQ(guest_rip(st_sh, sh_handler), run->exit_rip);
+	EXPECT_EQ(guest_rip(st_sh, sh_after), last)
+		TH_LOG("the interrupt came before the NOP after STI");
+
+	if (!st_set_debug(_metadata, vm, 0))
+		return;
+	EXPECT_EQ((uint32_t)guest_rip(st_sh, sh_after),
+		  guest_report(_metadata, vm))
+		TH_LOG("the interrupt's return RIP is not after the NOP");
+	guest_expect_hlt(_metadata, vm);
 }
 
 /* ------------------------------------------------------------------ */

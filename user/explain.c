@@ -122,9 +122,10 @@ static const struct explain_kind kinds[THV_KIND_NR] = {
 		"APM Vol. 2 appendix C", "SDM Vol. 3D appendix C" },
 	[THV_KIND_STEP] = { "one instruction, while single-stepping",
 		"VMEXIT_EXCP1 (0x41): the #DB that RFLAGS.TF raises",
-		"37, monitor trap flag",
+		"37, monitor trap flag (a CPU without MTF: 0, the #DB "
+		"that RFLAGS.TF raises)",
 		"APM Vol. 2 15.12; Vol. 2 13.1.4 (single step)",
-		"SDM Vol. 3C 26.5.2 (MTF)" },
+		"SDM Vol. 3C 26.5.2 (MTF); 25.6.3, 28.2.1 (#DB, BS)" },
 };
 
 /* The kind an exit that came to user space was decoded from. */
@@ -341,7 +342,8 @@ static void explain__reentry(FILE *f, struct thv_runner *r, uint32_t kind,
 		break;
 	case THV_KIND_STEP:
 		fprintf(f, "   nothing to finish; %s stays set only if you "
-			"`step` again\n", vmx ? "the monitor trap flag" :
+			"`step` again\n", vmx ? "the monitor trap flag (or, "
+			"without MTF, the hidden RFLAGS.TF)" :
 			"the hidden RFLAGS.TF");
 		break;
 	default:

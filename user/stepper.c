@@ -10,7 +10,7 @@
  * code at RIP, the raw VMCS/VMCB, and an explanation of what the
  * hardware did (explain.c).  `step` runs one guest instruction at a
  * time (THV_DEBUG_SINGLESTEP: the monitor trap flag on VMX, RFLAGS.TF
- * and a #DB intercept on SVM).
+ * and a #DB intercept on SVM and on a VMX CPU without MTF).
  *
  * At a stop the registers are the guest's as they are now: RIP still
  * points AT the exiting instruction (thv.ko finishes it on the next RUN,
@@ -646,6 +646,15 @@ void stepper__after_exit(struct thv_runner *r)
 	int ret;
 
 	if (st.go == GO_CONTINUE && !stepper__matches(r))
+		return;
+	/*
+	 * `step` is about the guest's instructions.  A host interrupt that
+	 * arrives while the guest runs one is not (the CPU left the guest
+	 * for the host's sake: APM Vol. 2 15.21.1, SDM Vol. 3C 26.2), and
+	 * the instruction has not run yet: keep stepping, do not stop.
+	 */
+	if (st.go == GO_STEP && r->vm.run->exit_reason == THV_EXIT_KERNEL &&
+	    r->vm.run->kernel.kind == THV_KIND_HOST_INTR)
 		return;
 	st.have_regs = !thv_get_regs(&r->vm, &st.regs) &&
 		       !thv_get_sregs(&r->vm, &st.sregs);

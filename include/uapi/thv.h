@@ -187,8 +187,9 @@ struct thv_exception {
  * THV_DEBUG_SINGLESTEP: RUN returns THV_EXIT_DEBUG after every guest
  * instruction (and after an event is delivered, before the handler's
  * first instruction), with RIP at the next instruction.  VMX uses the
- * monitor trap flag (SDM Vol. 3C 26.5.2); SVM sets RFLAGS.TF and
- * intercepts #DB (APM Vol. 2 15.12), hiding TF from the guest: PUSHF and
+ * monitor trap flag (SDM Vol. 3C 26.5.2) where the CPU has one; SVM, and
+ * VMX without it (Bochs), set RFLAGS.TF and intercept #DB (APM Vol. 2
+ * 15.12, SDM Vol. 3C 25.6.3), hiding TF from the guest: PUSHF and
  * the frames of delivered events show the guest's own TF, POPF/IRET set
  * the guest's own TF, and a guest that single-steps itself still gets
  * its #DB.  Queued interrupts (THV_INTERRUPT) are held back while
@@ -359,7 +360,7 @@ struct thv_sregs {
 #define THV_KIND_XSETBV		18
 #define THV_KIND_FAIL_ENTRY	19
 #define THV_KIND_UNHANDLED	20
-#define THV_KIND_STEP		21 /* a single-step: MTF exit, or SVM's #DB from TF */
+#define THV_KIND_STEP		21 /* a single-step: MTF exit, or the #DB from TF */
 #define THV_KIND_NR		22
 
 #define THV_EXIT_IO_IN		0  /* thv_run.io.direction */
@@ -512,7 +513,7 @@ struct thv_run {
 			__u32 padding;
 			__u64 info[4];
 		} kernel;
-		/* THV_EXIT_DEBUG: dr6 as the CPU reported it (SVM), else 0. */
+		/* THV_EXIT_DEBUG: DR6 of the step's #DB (TF), else 0 (MTF). */
 		struct {
 			__u64 dr6;
 			__u8  event;		/* 1: an event was delivered in this step */

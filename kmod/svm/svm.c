@@ -652,36 +652,21 @@ static void svm_reset_after_invalid(struct thv_vcpu *vcpu)
 
 /*
  * Single-stepping on SVM (THV_DEBUG_SINGLESTEP).  SVM has no monitor trap
- * flag, so we use the guest's own: RFLAGS.TF makes the CPU raise #DB
- * after one instruction (a trap, DR6.BS = 1: APM Vol. 2 13.1.4), and the
- * #DB intercept turns that into a #VMEXIT (APM 15.12).  The guest must
- * not notice our TF, so vcpu->rflags always keeps the guest's own TF and
- * only the VMCB gets ours, for one entry:
- *
- *  - after the step, TF in the VMCB is ours, unless the instruction
- *    loaded RFLAGS (POPF, IRET, SYSRET): then it is what the guest
- *    loaded.  If the instruction did not finish (any other exit), it is
- *    still ours;
- *  - a stepped PUSHF pushed our TF: debug.c clears it in the image;
- *  - if the guest had TF set itself, the #DB is its own as well: it is
- *    handed on (exit.c delivers it, or reports it to userspace).
- *
- * Events are the hard part: delivering one through the IDT pushes RFLAGS
- * (our TF with it) and clears TF, so the whole handler would run in one
- * step.  So while stepping every exception is intercepted (debug.c) and
- * INT n too (svm_set_exception_intercepts), and thv injects them itself
- * with EVENTINJ, without our TF.  To stop at the handler's first
- * instruction, that entry sends this CPU an IPI first, held by GIF = 0:
- * VMRUN delivers the injected event, then the pending physical interrupt
- * makes the INTR intercept exit before the next instruction (APM 15.20,
- * 15.21.2).  The host takes the IPI after STGI.
+ * flag, so we use the guest's own RFLAGS.TF and intercept #DB; debug.c
+ * ("stepping with RFLAGS.TF") does what vmx.c does the same way.  What is
+ * SVM's own: an event goes in through EVENTINJ without our TF, and to
+ * stop at the handler's first instruction, that entry sends this CPU an
+ * IPI first, held by GIF = 0: VMRUN delivers the injected event, then
+ * the pending physical interrupt makes the INTR intercept exit before
+ * the next instruction (APM 15.20, 15.21.2).  The host takes the IPI
+ * after STGI.  INT n is intercepted while stepping (see
+ * svm_set_exception_intercepts), so it never runs with our TF.
  */
-static u64 svm_step_enter(struct thv_vcpu *vcpu, enum thv_step_insn *insn)
+static u64 svm_step_enter(struct thv_vcpu *vcpu, struct thv_step_entry *st)
 {
 	struct svm_vcpu *svm = vcpu->arch;
 	struct vmcb *vmcb = svm->vmcb;
 	u64 inj = vmcb->control.event_inj;
-	u8 vector;
 
 	if (inj & SVM_EVTINJ_VALID) {
 		/*
@@ -692,64 +677,33 @@ static u64 svm_step_enter(struct thv_vcpu *vcpu, enum thv_step_insn *insn)
 		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW;
 		return inj;		/* VMRUN clears EVENTINJ: keep it */
 	}
-	/* (INT n never runs here: it is intercepted while stepping.) */
-	*insn = thv_step_insn(vcpu, &vector);
+	thv_step_prepare(vcpu, st);
 	vmcb->save.rflags |= X86_EFLAGS_TF;
 	vmcb->save.dr6 = SVM_DR6_INIT;	/* so BS says: this step's trap */
 	return 0;
 }
 
 static void svm_step_exit(struct thv_vcpu *vcpu, struct thv_exit *exit,
-			  u64 injected, u64 guest_tf, enum thv_step_insn insn)
+			  u64 injected, const struct thv_step_entry *st)
 {
 	struct svm_vcpu *svm = vcpu->arch;
 	struct vmcb *vmcb = svm->vmcb;
-	u64 tf_now = vcpu->rflags & X86_EFLAGS_TF;
-	u64 tf;
 	bool trap;
 
 	if (injected) {
 		/* EXITINTINFO valid: not delivered yet, it goes in again. */
-		if (vmcb->control.exit_int_info & SVM_EVTINJ_VALID)
-			return;
-		vcpu->step_event = true;
-		vcpu->step_vector = injected & SVM_EVTINJ_VEC_MASK;
-		/* Our IPI, or a host interrupt: either way the step is over. */
-		if (exit->raw_reason == SVM_EXIT_INTR) {
-			exit->kind = THV_X_STEP;
-			exit->step.dr6 = 0;
-		}
+		if (!(vmcb->control.exit_int_info & SVM_EVTINJ_VALID))
+			thv_step_event_done(vcpu, exit,
+					    injected & SVM_EVTINJ_VEC_MASK);
 		return;
 	}
-
 	/* Did the instruction finish?  Then #DB came, with DR6.BS. */
 	trap = exit->kind == THV_X_EXCEPTION &&
 	       exit->exc.vector == X86_TRAP_DB &&
 	       (vmcb->save.dr6 & SVM_DR6_BS);
-	if (!trap)
-		tf = guest_tf;		/* not run: TF is still ours */
-	else if (!tf_now)
-		tf = 0;			/* it cleared TF (POPF, SYSCALL...) */
-	else if (insn == THV_STEP_LOADS_TF)
-		tf = X86_EFLAGS_TF;	/* it loaded TF = 1 */
-	else
-		tf = guest_tf;		/* it left TF alone: ours */
-	vcpu->rflags = (vcpu->rflags & ~X86_EFLAGS_TF) | tf;
-	if (!trap)
-		return;
-
-	if (insn == THV_STEP_PUSHF && !guest_tf)
-		thv_step_fix_pushf(vcpu);
-	/*
-	 * If the guest single-steps itself, this #DB is its own as well:
-	 * it stays THV_X_EXCEPTION, and exit.c delivers it (the next
-	 * entry then ends the step in its handler) or reports it.
-	 */
-	if (!guest_tf) {
-		exit->kind = THV_X_STEP;
-		exit->step.dr6 = vmcb->save.dr6;
-	}
-	vmcb->save.dr6 = SVM_DR6_INIT;
+	thv_tf_step_done(vcpu, exit, st, trap, vmcb->save.dr6);
+	if (trap)
+		vmcb->save.dr6 = SVM_DR6_INIT;
 }
 
 static int svm_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
@@ -757,8 +711,7 @@ static int svm_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	struct svm_vcpu *svm = vcpu->arch;
 	struct vmcb *vmcb = svm->vmcb;
 	struct thv_vm *vm = vcpu->vm;
-	u64 guest_tf = vcpu->rflags & X86_EFLAGS_TF;
-	enum thv_step_insn insn = THV_STEP_OTHER;
+	struct thv_step_entry st = { 0 };
 	u64 injected = 0;		/* stepping into this event */
 	struct svm_cpu *sd;
 	int cpu;
@@ -768,7 +721,7 @@ static int svm_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags;
 	if (svm->single_step)
-		injected = svm_step_enter(vcpu, &insn);
+		injected = svm_step_enter(vcpu, &st);
 	/* We moved RIP past an instruction: an STI/MOV SS shadow is over. */
 	if (vcpu->rip != svm->exit_rip)
 		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW;
@@ -823,7 +776,7 @@ static int svm_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	vcpu->rflags = vmcb->save.rflags;
 	svm->exit_rip = vcpu->rip;
 	if (svm->single_step)
-		svm_step_exit(vcpu, exit, injected, guest_tf, insn);
+		svm_step_exit(vcpu, exit, injected, &st);
 
 	/*
 	 * An exit in the middle of delivering an event (e.g. a nested page

@@ -42,6 +42,7 @@
 #include <asm/tlbflush.h>
 #include <asm/trapnr.h>
 #include <asm/tsc.h>
+#include <trace/events/ipi.h>	/* smp_send_reschedule() traces, 6.12 */
 #include "../thv.h"
 #include "vmx.h"
 
@@ -1365,25 +1366,166 @@ static void vmx_flush(struct vmx_vcpu *vmx)
 
 static bool vmx_event_in_flight(struct thv_vcpu *vcpu);
 
+/* ---- Single-stepping without the monitor trap flag --------------------- */
+
+/*
+ * Bochs's VMX CPUs have no monitor trap flag, so there thv steps as on
+ * SVM, with the guest's RFLAGS.TF and the #DB intercept (debug.c,
+ * "stepping with RFLAGS.TF"); #DB is always in our exception bitmap
+ * (SDM 25.6.3).  A #DB exit says in its exit qualification which debug
+ * conditions were met, as DR6 would: BS (bit 14) is the single-step trap
+ * (SDM 28.2.1, Table 28-1).  Such a #DB leaves the guest's DR6 alone.
+ * What is VMX's own:
+ *
+ *  - Events.  The event goes in through the VM-entry interruption-
+ *    information field, without our TF.  To stop before the handler's
+ *    first instruction, that entry starts the VMX-preemption timer at 0:
+ *    "a VM exit occurs before execution of any instruction following VM
+ *    entry ... after any event injection" (SDM 27.7.4).  A CPU without
+ *    the timer gets an IPI to itself instead, held pending by IF = 0
+ *    until the guest runs: external-interrupt exiting makes it an exit
+ *    as soon as the event is delivered.  INT n never exits on VMX, so
+ *    it is injected too, as a software interrupt (type 4, SDM 27.6.1.1)
+ *    whose return address is RIP plus the VM-entry instruction length.
+ *
+ *  - STI and MOV SS.  An entry with RFLAGS.TF = 1 and blocking by STI or
+ *    MOV SS must have BS set in the pending debug exceptions field (SDM
+ *    27.3.1.5), and that pending #DB would be delivered before the next
+ *    instruction (27.7.3): a step that never moves.  So the blocking is
+ *    lifted for the entry: our TF traps after the next instruction
+ *    anyway, and no interrupt is injected meanwhile (interrupt-window
+ *    exiting is held back for that one entry).  If the instruction did
+ *    not run, the blocking is put back.
+ *
+ *  - Stale traps.  When an instruction exits (CPUID, OUT), Bochs saves
+ *    the trap our TF would raise after it as BS in the pending debug
+ *    exceptions field.  thv then finishes the instruction itself, and
+ *    that BS would end the next step before it ran anything: every
+ *    stepping entry clears it.
+ *
+ *  - Bochs forgets the STI shadow at a #DB exit (a real CPU saves it):
+ *    after a stepped STI that set IF we record blocking by STI ourselves,
+ *    so that a queued interrupt still waits one more instruction (SDM
+ *    Vol. 3A 6.8.3, Vol. 2B STI).
+ */
+struct vmx_step {
+	struct thv_step_entry st;	/* the instruction at RIP, debug.c */
+	u32 injected;		/* the event this entry delivers, if valid */
+	u64 rflags;		/* the guest's, before the step */
+	u32 shadow;		/* blocking by STI/MOV SS lifted for it */
+	bool window;		/* interrupt-window exiting held back */
+	bool ipi;		/* no timer: stop after the event with an IPI */
+	bool trap;		/* our TF's #DB came: the instruction ran */
+	u64 dr6;		/* what DR6 would say about it */
+};
+
+/* The VMCS is current; RIP, RSP and RFLAGS are written already. */
+static void vmx_tf_step_enter(struct thv_vcpu *vcpu, struct vmx_step *s)
+{
+	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	unsigned long pend = vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS);
+	u32 proc;
+
+	s->rflags = vcpu->rflags;
+	s->injected = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
+	if (!(s->injected & INTR_VALID) && s->st.insn == THV_STEP_INT_N) {
+		s->injected = s->st.vector | (INTR_TYPE_SW_INT << 8) |
+			      INTR_VALID;
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, s->injected);
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, s->st.len);
+	}
+	if (s->injected & INTR_VALID) {
+		if (vmx_conf.preempt_ticks)
+			vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, 0);
+		else
+			s->ipi = true;
+	} else {
+		vmcs_writel(GUEST_RFLAGS, vcpu->rflags | X86_EFLAGS_TF);
+	}
+
+	if (pend & DR_STEP)
+		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, pend & ~DR_STEP);
+	s->shadow = intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOVSS);
+	if (!s->shadow)
+		return;
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~s->shadow);
+	proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+	if (proc & CPU_BASED_INTR_WINDOW_EXITING) {
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+			     proc & ~CPU_BASED_INTR_WINDOW_EXITING);
+		s->window = true;
+	}
+}
+
+/* Undo what vmx_tf_step_enter() lifted; ran: the instruction finished. */
+static void vmx_tf_step_restore(struct vmx_step *s, bool ran)
+{
+	if (s->window)
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+			     vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) |
+			     CPU_BASED_INTR_WINDOW_EXITING);
+	if (s->shadow && !ran)
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) |
+			     s->shadow);
+}
+
+/*
+ * After the exit, the VMCS still current: did our TF trap?  Either as
+ * the #DB exit itself, or, if another exit (a host interrupt, the
+ * preemption timer) came at the same instruction boundary, as BS in the
+ * pending debug exceptions field (SDM 28.3.4).  debug.c then does the
+ * rest (thv_tf_step_done), once the VMCS is no longer needed.
+ */
+static void vmx_tf_step_exit(struct thv_vcpu *vcpu, struct thv_exit *exit,
+			     struct vmx_step *s, bool delivered)
+{
+	unsigned long pend = vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS);
+	u64 bits = 0;
+
+	if (!(s->injected & INTR_VALID)) {
+		if (exit->kind == THV_X_EXCEPTION &&
+		    exit->exc.vector == X86_TRAP_DB && (exit->info1 & DR_STEP))
+			bits = exit->info1;
+		else if ((pend & DR_STEP) &&
+			 (exit->kind == THV_X_HOST_INTR ||
+			  exit->kind == THV_X_NOTHING))
+			bits = pend;
+	}
+	if (pend & DR_STEP)
+		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, pend & ~DR_STEP);
+	s->trap = bits & DR_STEP;
+	s->dr6 = DR6_RESERVED | (bits & (DR_TRAP_BITS | DR_STEP));
+	vmx_tf_step_restore(s, s->trap || delivered);
+
+	/* A stepped STI that set IF: the shadow Bochs forgot. */
+	if (s->trap && s->st.insn == THV_STEP_STI &&
+	    !(s->rflags & X86_EFLAGS_IF) && (vcpu->rflags & X86_EFLAGS_IF))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) |
+			     INTERRUPTIBILITY_STI);
+}
+
 static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
 	struct vmx_vcpu *vmx = vcpu->arch;
 	struct thv_vm *vm = vcpu->vm;
+	struct vmx_step step = { 0 };
 	unsigned long flags;
+	bool delivered;
 	bool nmi = false;
-	u32 injected = 0;
-	bool int_n = false;
-	u8 int_vector = 0;
 	u64 eptp;
 	int fail;
 
 	/*
-	 * Stepping an INT n: VMX cannot intercept it, the CPU delivers it
-	 * and the MTF exit comes at the handler (SDM 26.5.2).  Note it, to
-	 * report the event.
+	 * Single-stepping: what is the instruction at RIP (debug.c)?  An
+	 * INT n cannot be intercepted on VMX: with MTF the CPU delivers it
+	 * and the MTF exit comes at the handler (SDM 26.5.2); with TF we
+	 * inject it ourselves (vmx_tf_step_enter).  Either way the step
+	 * reports the event.
 	 */
 	if (vmx->single_step && !vmx_event_in_flight(vcpu))
-		int_n = thv_step_insn(vcpu, &int_vector) == THV_STEP_INT_N;
+		thv_step_prepare(vcpu, &step.st);
 
 	thv_guest_fpu_enter(vcpu);	/* from here on, no preemption */
 	if (vmx_load(vmx)) {
@@ -1402,9 +1544,6 @@ static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	}
 	if (vmx->flush)
 		vmx_flush(vmx);
-	/* Stepping: which event this entry delivers (VM exit clears it). */
-	if (vmx->single_step)
-		injected = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
 
 	if (vmx_conf.preempt_ticks)
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
@@ -1417,6 +1556,11 @@ static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
 			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
 			     ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOVSS));
+	/* Stepping: which event this entry delivers (VM exit clears it). */
+	if (vmx->step_tf)
+		vmx_tf_step_enter(vcpu, &step);
+	else if (vmx->single_step)
+		step.injected = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
 
 	vmx_save_host(vmx);
 	/*
@@ -1426,6 +1570,9 @@ static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	 * local_irq_enable() below.
 	 */
 	local_irq_disable();
+	/* No timer to stop right after an event: an IPI (vmx_tf_step_enter). */
+	if (step.ipi)
+		smp_send_reschedule(smp_processor_id());
 	vmx_syscall_msrs_enter(vmx);
 	/* CR2 is not in the VMCS: the guest's goes in by hand (SDM 28.3). */
 	if (native_read_cr2() != vmx->guest_cr2)
@@ -1464,6 +1611,8 @@ static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	}
 
 	if (exit->kind == THV_X_FAIL_ENTRY) {
+		if (vmx->step_tf)
+			vmx_tf_step_restore(&step, false);
 		/* Start over with VMLAUNCH from a clear VMCS next time. */
 		local_irq_save(flags);
 		__vmx_clear(vmx);
@@ -1482,18 +1631,23 @@ static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	 * (IDT-vectoring information invalid, SDM 28.2.4): the step ends at
 	 * its handler: an entry that injects a vectored event makes an MTF
 	 * exit pending before the first instruction after it (SDM 26.5.2),
-	 * unless another exit comes first (debug.c handles both).
+	 * or, without MTF, the preemption timer or our IPI exits there
+	 * (vmx_tf_step_enter), unless another exit comes first (debug.c
+	 * handles both).
 	 */
-	if ((injected & INTR_VALID) &&
-	    !(vmcs_read32(IDT_VECTORING_INFO_FIELD) & INTR_VALID)) {
-		vcpu->step_event = true;
-		vcpu->step_vector = INTR_VECTOR(injected);
-	} else if (int_n && exit->kind == THV_X_STEP) {
-		vcpu->step_event = true;
-		vcpu->step_vector = int_vector;
-	}
+	delivered = (step.injected & INTR_VALID) &&
+		    !(vmcs_read32(IDT_VECTORING_INFO_FIELD) & INTR_VALID);
+	if (vmx->step_tf)
+		vmx_tf_step_exit(vcpu, exit, &step, delivered);
+	if (delivered)
+		thv_step_event_done(vcpu, exit, INTR_VECTOR(step.injected));
+	else if (step.st.insn == THV_STEP_INT_N && exit->kind == THV_X_STEP)
+		thv_step_event_done(vcpu, exit, step.st.vector); /* MTF */
 	vmx_reinject();
 	thv_guest_fpu_leave(vcpu);
+	/* Our TF out of RFLAGS and PUSHF images (reads guest memory). */
+	if (vmx->step_tf && !(step.injected & INTR_VALID))
+		thv_tf_step_done(vcpu, exit, &step.st, step.trap, step.dr6);
 	return 0;
 }
 
@@ -1741,17 +1895,22 @@ static void vmx_set_exception_intercepts(struct thv_vcpu *vcpu, u32 vectors)
 
 /*
  * THV_DEBUG_SINGLESTEP: the monitor trap flag, primary processor-based
- * control bit 27 (SDM 25.6.2, 26.5.2).  The guest's own TF is left
- * alone: a guest stepping itself gets its #DB (intercepted, then
- * delivered by exit.c) before our MTF exit, which has lower priority.
+ * control bit 27 (SDM 25.6.2, 26.5.2), where the CPU has it.  The
+ * guest's own TF is left alone: a guest stepping itself gets its #DB
+ * (intercepted, then delivered by exit.c) before our MTF exit, which has
+ * lower priority.  Without MTF, RFLAGS.TF as on SVM: vmx_run() does the
+ * work, see "Single-stepping without the monitor trap flag".
  */
 static int vmx_set_single_step(struct thv_vcpu *vcpu, bool on)
 {
 	struct vmx_vcpu *vmx = vcpu->arch;
 	u32 proc;
 
-	if (!vmx_conf.mtf)
-		return on ? -EOPNOTSUPP : 0;
+	if (!vmx_conf.mtf) {
+		vmx->single_step = on;
+		vmx->step_tf = on;
+		return 0;
+	}
 	if (vmx_with_vmcs(vmx))
 		return -EIO;
 	proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);

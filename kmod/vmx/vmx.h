@@ -170,7 +170,8 @@ struct vmx_vcpu {
 	u64 guest_cr2;
 	u64 cr8;
 	u64 exit_rip;			/* RIP at the last exit */
-	bool single_step;		/* the monitor trap flag is on */
+	bool single_step;		/* THV_DEBUG_SINGLESTEP is on */
+	bool step_tf;			/* ... with RFLAGS.TF, not MTF */
 	struct thv_sregs user_sregs;	/* last SET_SREGS, for explaining */
 	bool has_user_sregs;
 	u64 vmcs_errors;		/* failed VMREAD/VMWRITEs */
