@@ -35,13 +35,27 @@ dat=/tmp/thv-trace.dat
 # kernel); that is the emulator's speed, not thv, so it is a SKIP with
 # the reason.  stats.tracepoints checks the same events through tracefs
 # on every lane.
-timeout 60 trace-cmd reset >/dev/null 2>&1
+timeout 30 trace-cmd reset >/dev/null 2>&1
 if ! out=$(timeout 60 trace-cmd start -e thv:thv_entry -e thv:thv_exit 2>&1); then
 	echo "1..0 # SKIP trace-cmd start did not finish in 60 s on this" \
 		"(emulated) CPU; stats.tracepoints checks the thv events" \
 		"through tracefs"
 	echo "$out" | tail -n 3 | sed 's/^/# /'
-	timeout 60 trace-cmd reset >/dev/null 2>&1
+	timeout 30 trace-cmd reset >/dev/null 2>&1
+	exit 4
+fi
+rm -f "$dat"
+out=$(trace-cmd clear 2>&1 && timeout 120 "$thv" run "$payload" 2>&1)
+rc=$?
+timeout 30 trace-cmd stop >/dev/null 2>&1
+(cd /tmp && timeout 90 trace-cmd extract -o "$dat" >/dev/null 2>&1)
+xrc=$?
+if [ $xrc = 124 ] || [ $xrc = 143 ]; then
+	# Seen on the 6.12 Bochs lane: start finished, extract did not.
+	echo "1..0 # SKIP trace-cmd extract did not finish in 90 s on this" \
+		"(emulated) CPU; stats.tracepoints checks the thv events" \
+		"through tracefs"
+	timeout 30 trace-cmd reset >/dev/null 2>&1
 	exit 4
 fi
 echo "1..5"
@@ -58,16 +72,11 @@ tap() {		# tap STATUS NAME
 	fi
 }
 
-rm -f "$dat"
-out=$(trace-cmd clear 2>&1 && timeout 120 "$thv" run "$payload" 2>&1)
-rc=$?
-timeout 60 trace-cmd stop >/dev/null 2>&1
-(cd /tmp && timeout 120 trace-cmd extract -o "$dat" >/dev/null 2>&1)
 [ $rc = 0 ] && [ -s "$dat" ]
-tap $? "trace-cmd start -e thv, a run, trace-cmd extract (status $rc)"
+tap $? "trace-cmd start -e thv, a run, trace-cmd extract (status $rc, extract $xrc)"
 [ $rc = 0 ] || echo "$out" | sed 's/^/# /'
 
-report=$(timeout 120 trace-cmd report -i "$dat" 2>/dev/null)
+report=$(timeout 60 trace-cmd report -i "$dat" 2>/dev/null)
 exits=$(echo "$report" | grep -c 'thv_exit:')
 entries=$(echo "$report" | grep -c 'thv_entry:')
 # "...; 360 VM exits in all, 7 of them handled inside thv.ko"
@@ -96,5 +105,5 @@ if [ $fails -ne 0 ]; then
 	echo "$report" | head -n 12 | sed 's/^/#   /'
 fi
 rm -f "$dat"
-timeout 60 trace-cmd reset >/dev/null 2>&1
+timeout 30 trace-cmd reset >/dev/null 2>&1
 [ $fails -eq 0 ]
