@@ -27,7 +27,7 @@ LINUX_SOURCE := /usr/src/linux-source-6.1.tar.xz
 SUBMAKE := $(MAKE) --no-print-directory
 
 .PHONY: all help deps kmod modules user payloads tests ksft-headers initramfs \
-	check demo shell tour clean
+	check demo bench shell tour clean
 
 all: kmod user payloads tests
 
@@ -42,6 +42,9 @@ help:
 	@echo '             LANE=vmx: Bochs lane only (Intel VMX, minutes a kernel)'
 	@echo '  demo       deps + all + boot DEMO_KVER and run the hello payload'
 	@echo '             with --trace (in QEMU; LANE=vmx: in Bochs)'
+	@echo '  bench      deps + all + boot DEMO_KVER and time VM exits on thv and'
+	@echo '             on KVM in the same guest (scripts/bench.sh, LANE=svm|vmx|all;'
+	@echo '             docs/performance.md)'
 	@echo '  shell      boot DEMO_KVER with thv packed and give a shell (debugging)'
 	@echo '  tour       regenerate docs/tour.md from the TOUR(n) comments'
 	@echo '  kmod user payloads tests ksft-headers initramfs   single steps'
@@ -166,6 +169,16 @@ demo: deps
 	else \
 		scripts/run-vm.sh "$$v" demo "$(BUILD)"; \
 	fi
+
+# The cost of a VM exit, thv against KVM (scripts/bench.sh): the SVM lane
+# boots twice (wall clock, then -icount), the VMX lane once in Bochs.
+# BENCH_ARGS: more scripts/bench.sh options (--quick, --docs).
+bench: deps
+	$(call check_lane)
+	@$(SUBMAKE) all KVERS="$(DEMO_KVER)"
+	@$(SUBMAKE) initramfs KVERS="$(DEMO_KVER)"
+	@scripts/bench.sh --lane $(LANE) \
+		--kver "$$(scripts/kvers.sh $(DEMO_KVER))" $(BENCH_ARGS) "$(BUILD)"
 
 shell:
 	@$(SUBMAKE) initramfs KVERS="$(DEMO_KVER)"

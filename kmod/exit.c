@@ -301,12 +301,16 @@ static int thv_handle_npf(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	u64 gpa = exit->npf.gpa;
 	int ret;
 
-	mutex_lock(&vm->lock);
+	/*
+	 * No lock for the lookup: the slots cannot change while this vCPU
+	 * is inside THV_RUN (vm->nr_running, vm.c), so an MMIO access, which
+	 * comes here every time, takes no lock at all.  Mapping a page does:
+	 * two vCPUs may fault on the same table at once.
+	 */
 	slot = thv_gpa_to_slot(vm, gpa);
-	if (!slot) {
-		mutex_unlock(&vm->lock);
+	if (!slot)
 		return thv_handle_mmio(vcpu, exit);
-	}
+	mutex_lock(&vm->lock);
 	ret = thv_mmu_map(&vm->mmu, gpa & PAGE_MASK,
 			  page_to_phys(slot->pages[(gpa - slot->gpa) >>
 						   PAGE_SHIFT]));

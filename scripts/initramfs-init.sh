@@ -15,6 +15,11 @@
 #   thv.mode=probe   print one line and power off (run-vm.sh uses it to
 #                    see whether a KVM-accelerated boot works at all)
 #   thv.mode=shell   an interactive shell, for debugging by hand
+#   thv.mode=bench   the benchmark (make bench, scripts/bench.sh):
+#                    thv-bench on thv.ko, rmmod thv, insmod kvm_amd or
+#                    kvm_intel, the same on /dev/kvm; dump dmesg.
+#                    thv.bench_iters=N, thv.bench_reps=N and
+#                    thv.bench_clock=NAME are passed to thv-bench.
 #   thv.timeout=N    seconds one test executable may run (default 300)
 #
 # Every line meant for scripts/check.sh starts with "==thv== " so it can be
@@ -45,6 +50,9 @@ for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	thv.mode=*) mode=${arg#thv.mode=} ;;
 	thv.timeout=*) test_timeout=${arg#thv.timeout=} ;;
+	thv.bench_iters=*) bench_iters=${arg#thv.bench_iters=} ;;
+	thv.bench_reps=*) bench_reps=${arg#thv.bench_reps=} ;;
+	thv.bench_clock=*) bench_clock=${arg#thv.bench_clock=} ;;
 	esac
 done
 
@@ -133,6 +141,40 @@ run_demo() {
 	mark "dmesg-end"
 }
 
+# The same guest loops on thv and then on KVM, in this one boot, so both
+# run on exactly the same emulated CPU.  The two cannot be loaded
+# together: each turns on SVM/VMX for itself (EFER.SVME, VMXON).
+run_bench() {
+	args="--script --iters ${bench_iters:-1000} --reps ${bench_reps:-7}"
+	args="$args --clock ${bench_clock:-wall} --timeout $test_timeout"
+	# What CLOCK_MONOTONIC (and thv's exit timestamps) read.
+	mark "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+	load_module
+	mark "bench-begin thv"
+	thv-bench --hv thv $args
+	mark "bench-end thv rc=$?"
+	unload_module
+	if grep -qw svm /proc/cpuinfo; then
+		kvm_mods="irqbypass kvm ccp kvm-amd"
+	else
+		kvm_mods="irqbypass kvm kvm-intel"
+	fi
+	for m in $kvm_mods; do
+		out=$(insmod "/thv/kvm/$m.ko" 2>&1) ||
+			mark "kvm-insmod fail $m $out"
+	done
+	if [ -c /dev/kvm ]; then
+		mark "bench-begin kvm"
+		thv-bench --hv kvm $args
+		mark "bench-end kvm rc=$?"
+	else
+		mark "bench-skip kvm: no /dev/kvm after insmod $kvm_mods"
+	fi
+	mark "dmesg-begin"
+	dmesg
+	mark "dmesg-end"
+}
+
 # nosvm / nonpt / novmx / noept / noug: the VM's CPU lacks a feature
 # thv needs, on purpose.  thv.ko must refuse to load, create no /dev/thv,
 # and say in exactly one dmesg line (from the backend, "thv: svm: " or
@@ -185,6 +227,7 @@ novmx) run_refusal VMX 'has no VMX' vmx ;;
 noept) run_refusal EPT 'no EPT' vmx ;;
 noug) run_refusal UG 'no unrestricted guest' vmx ;;
 demo) run_demo ;;
+bench) run_bench ;;
 probe) mark "probe ok svm=$(grep -qw svm /proc/cpuinfo && echo 1 || echo 0)" \
 		"vmx=$(grep -qw vmx /proc/cpuinfo && echo 1 || echo 0)" ;;
 shell) setsid cttyhack sh ;;

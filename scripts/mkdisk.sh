@@ -29,12 +29,14 @@ usage() {
 Usage: scripts/mkdisk.sh KVER MODE [BUILD_DIR]
 Build BUILD_DIR/KVER/bochs-MODE.img, a bootable raw disk holding
 /boot/vmlinuz-KVER and BUILD_DIR/KVER/initramfs.cpio.gz (syslinux, FAT16).
-  MODE       check | demo | novmx | noept | noug
+  MODE       check | demo | novmx | noept | noug | bench
              (passed to /init as thv.mode=MODE)
   BUILD_DIR  default <repo>/build
 Environment:
   THV_TEST_TIMEOUT=300   seconds one test executable may take in the guest
                          (guest time; passed as thv.timeout=)
+  THV_BENCH_ARGS         more kernel arguments in bench mode
+                         (e.g. "thv.bench_iters=100 thv.bench_clock=bochs")
 USAGE
 }
 
@@ -55,8 +57,9 @@ cfg=$build/$kver/bochs-$mode.cfg
 test_timeout=${THV_TEST_TIMEOUT:-300}
 
 case "$mode" in
-check|demo|novmx|noept|noug) ;;
-*) echo "mkdisk: unknown mode '$mode' (check, demo, novmx, noept or noug)" >&2; exit 2 ;;
+check|demo|novmx|noept|noug) extra= ;;
+bench) extra=${THV_BENCH_ARGS:-} ;;
+*) echo "mkdisk: unknown mode '$mode' (check, demo, novmx, noept, noug or bench)" >&2; exit 2 ;;
 esac
 [ -r "$kernel" ] || { echo "mkdisk: no kernel $kernel" >&2; exit 1; }
 [ -r "$initrd" ] || { echo "mkdisk: no $initrd (run scripts/mkinitramfs.sh)" >&2; exit 1; }
@@ -126,7 +129,7 @@ DEFAULT thv
 LABEL thv
 	KERNEL VMLINUZ
 	INITRD INITRD.GZ
-	APPEND console=ttyS0,115200 panic=-1 reboot=t quiet loglevel=3 thv.mode=$mode thv.timeout=$test_timeout
+	APPEND console=ttyS0,115200 panic=-1 reboot=t quiet loglevel=3 thv.mode=$mode thv.timeout=$test_timeout $extra
 EOF
 
 mcopy -i "$part" "$kernel" ::VMLINUZ

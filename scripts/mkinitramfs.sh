@@ -6,6 +6,9 @@
 #
 #   /thv/thv.ko            BUILD/<kver>/thv.ko
 #   /thv/bin/thv           BUILD/user/thv
+#   /thv/bin/thv-bench     BUILD/user/thv-bench (make bench)
+#   /thv/kvm/*.ko          kvm, kvm-amd, kvm-intel and what they need,
+#                          from /lib/modules/KVER (make bench)
 #   /thv/payloads/*.bin    BUILD/payloads/*.bin, *.elf (C payloads,
 #                          multiboot kernels)
 #   /thv/tests/*           the executable files in BUILD/tests/
@@ -142,6 +145,22 @@ if [ -n "$tracecmd_bin" ]; then
 else
 	echo "mkinitramfs: warning: no trace-cmd (make deps): its test will skip" >&2
 fi
+
+# The benchmark (user/tools/bench.c) and KVM itself, so that `make bench`
+# can compare thv with kvm_amd / kvm_intel in the same guest
+# (initramfs-init.sh, thv.mode=bench).  Debian 6.12 ships its modules
+# xz-compressed; busybox insmod wants them plain.  Listed in load order:
+# kvm needs irqbypass, kvm-amd needs kvm and ccp.
+[ -x "$build/user/thv-bench" ] && cp "$build/user/thv-bench" "$root/thv/bin/"
+mkdir -p "$root/thv/kvm"
+for m in irqbypass kvm ccp kvm-amd kvm-intel; do
+	f=$(modinfo -n -k "$kver" "$m" 2>/dev/null) || f=
+	case "$f" in
+	*.ko.xz) xz -dc "$f" >"$root/thv/kvm/$m.ko" ;;
+	*.ko) cp "$f" "$root/thv/kvm/$m.ko" ;;
+	*) echo "mkinitramfs: warning: no $m.ko for $kver: make bench cannot run KVM" >&2 ;;
+	esac
+done
 
 n=0
 for f in "$build"/tests/*; do

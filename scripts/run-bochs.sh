@@ -31,13 +31,15 @@ usage() {
 Usage: scripts/run-bochs.sh KVER MODE [BUILD_DIR]
 Boot /boot/vmlinuz-KVER with BUILD_DIR/KVER/initramfs.cpio.gz under Bochs
 (Intel VMX).
-  MODE       check | demo | novmx | noept | noug
-             (see scripts/initramfs-init.sh); novmx, noept and noug boot
+  MODE       check | demo | bench | novmx | noept | noug
+             (see scripts/initramfs-init.sh; bench: scripts/bench.sh,
+             THV_BENCH_ARGS are more kernel arguments); novmx, noept and noug boot
              a CPU model without VMX (p4_prescott_celeron_336), without
              EPT (core2_penryn_t9600) or without unrestricted guest
              (corei5_lynnfield_750), and check that thv.ko refuses to load
   BUILD_DIR  default <repo>/build; logs go to BUILD_DIR/logs/:
-             KVER-vmx.log (check), KVER-vmx-demo.log (demo) or
+             KVER-vmx.log (check), KVER-vmx-demo.log (demo),
+             KVER-vmx-bench.log (bench) or
              KVER-MODE.log, the console; the same name with .bochs.log,
              Bochs's own log
 Environment:
@@ -85,10 +87,11 @@ cpu_model=${THV_BOCHS_CPU:-corei7_haswell_4770}
 case "$mode" in
 check) live=${THV_LIVE:-0}; log=$logdir/$kver-vmx.log ;;
 demo) live=${THV_LIVE:-1}; log=$logdir/$kver-vmx-demo.log ;;
+bench) live=${THV_LIVE:-0}; log=$logdir/$kver-vmx-bench.log ;;
 novmx) cpu_model=p4_prescott_celeron_336 ;;
 noept) cpu_model=core2_penryn_t9600 ;;
 noug) cpu_model=corei5_lynnfield_750 ;;
-*) echo "run-bochs: unknown mode '$mode' (check, demo, novmx, noept or noug)" >&2; exit 2 ;;
+*) echo "run-bochs: unknown mode '$mode' (check, demo, bench, novmx, noept or noug)" >&2; exit 2 ;;
 esac
 case "$mode" in
 no*) live=${THV_LIVE:-0}; log=$logdir/$kver-$mode.log ;;

@@ -23,11 +23,15 @@ usage() {
 	cat <<'USAGE'
 Usage: scripts/run-vm.sh KVER MODE [BUILD_DIR]
 Boot /boot/vmlinuz-KVER with BUILD_DIR/KVER/initramfs.cpio.gz.
-  MODE       check | la57 | demo | shell | nosvm | nonpt | vmx
+  MODE       check | la57 | demo | shell | nosvm | nonpt | vmx |
+             bench | bench-icount
              (la57: the check suite on a CPU with 5-level paging, so
              the host kernel and thv's nested page tables use 5 levels)
              (vmx: the check suite under nested KVM on a VMX host;
              exit status 3 when this host cannot do that)
+             (bench: thv-bench on thv and on KVM in one boot;
+             bench-icount: the same under TCG with -icount shift=0,
+             so that guest time counts instructions: scripts/bench.sh)
              (see scripts/initramfs-init.sh)
   BUILD_DIR  default <repo>/build; the log goes to BUILD_DIR/logs/
 Environment:
@@ -35,6 +39,8 @@ Environment:
   THV_VM_TIMEOUT=600       seconds the whole boot may take
   THV_TEST_TIMEOUT=300     seconds one test executable may take in the guest
   THV_LIVE=1               show the console live (default in demo/shell mode)
+  THV_BENCH_ARGS           more kernel arguments in bench modes, e.g.
+                           "thv.bench_iters=300 thv.bench_reps=5"
   THV_HOST_CPUINFO, THV_HOST_KVM   what is read instead of /proc/cpuinfo and
                            /dev/kvm to judge the host (scripts/test-lanes.sh)
 USAGE
@@ -55,9 +61,9 @@ vm_timeout=${THV_VM_TIMEOUT:-600}
 test_timeout=${THV_TEST_TIMEOUT:-300}
 
 case "$mode" in
-check|la57|nosvm|nonpt|vmx) live=${THV_LIVE:-0} ;;
+check|la57|nosvm|nonpt|vmx|bench|bench-icount) live=${THV_LIVE:-0} ;;
 demo|shell) live=${THV_LIVE:-1} ;;
-*) echo "run-vm: unknown mode '$mode' (check, la57, demo, shell, nosvm, nonpt or vmx)" >&2; exit 2 ;;
+*) echo "run-vm: unknown mode '$mode' (check, la57, demo, shell, nosvm, nonpt, vmx, bench or bench-icount)" >&2; exit 2 ;;
 esac
 [ -r "$kernel" ] || { echo "run-vm: no kernel $kernel" >&2; exit 1; }
 [ -r "$initrd" ] || { echo "run-vm: no $initrd (run scripts/mkinitramfs.sh)" >&2; exit 1; }
@@ -106,12 +112,13 @@ tcg|kvm|auto) accel=${THV_ACCEL:-auto} ;;
 esac
 case "$mode" in
 vmx) accel=kvm ;;
-la57|nosvm|nonpt) accel=tcg ;;
+la57|nosvm|nonpt|bench-icount) accel=tcg ;;
 *) if [ "$accel" = auto ]; then
 	if kvm_usable svm; then accel=kvm; else accel=tcg; fi
    fi ;;
 esac
 guest_mode=$mode
+case "$mode" in bench*) append="$append ${THV_BENCH_ARGS:-}" ;; esac
 if [ "$mode" = la57 ]; then
 	guest_mode=check
 	qemu_cmd -accel tcg -cpu qemu64,+svm,+npt,+la57
@@ -122,6 +129,15 @@ elif [ "$mode" = nosvm ]; then
 	qemu_cmd -accel tcg -cpu qemu64,-svm	# a CPU without SVM at all
 elif [ "$mode" = nonpt ]; then
 	qemu_cmd -accel tcg -cpu qemu64,+svm	# SVM, but no nested paging
+elif [ "$mode" = bench-icount ]; then
+	# -icount shift=0: every guest instruction advances the virtual
+	# clock by 2^0 = 1 ns; sleep=off: an idle guest does not wait for
+	# real time.  So CLOCK_MONOTONIC in the guest counts instructions,
+	# nearly the same from run to run.
+	guest_mode=bench
+	append="$append thv.bench_clock=icount"
+	qemu_cmd -accel tcg -icount shift=0,sleep=off \
+		-cpu "${THV_CPU:-qemu64,+svm,+npt,+xsave,+xsaveopt}"
 elif [ "$accel" = kvm ]; then
 	qemu_cmd -accel kvm -cpu host
 else

@@ -1,0 +1,251 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench-report.awk - the tables, JSON and chart of `make bench`, from the
+# "bench:" lines thv-bench printed in the test VM's console logs
+# (scripts/bench.sh runs this; see user/tools/bench.c for the lines).
+#
+# Variables: lane, title, kver, commit; wallfile (the log whose times are
+# wall-clock ns, "" if none); scale (instructions per guest ns in the
+# other log); check (1: judge the targets); json, md, svg (output files).
+# Exit status 3 when check=1 and a target is missed.
+
+function num(s) { return s + 0 }
+
+function fmt(x) {
+	if (x == "")
+		return "-"
+	if (x >= 100)
+		return sprintf("%.0f", x)
+	return sprintf("%.1f", x)
+}
+
+function ratio(a, b) {
+	if (a == "" || b == "" || b <= 0)
+		return ""
+	return a / b
+}
+
+function fmtr(r) { return r == "" ? "-" : sprintf("%.2f", r) }
+
+# The targets of docs/performance.md (the issue's "Targets").  Sets
+# target[l] (in words) and returns 1 met, 0 missed, -1 no target.
+function judge(l,    ri, rw) {
+	ri = rins[l]; rw = rns[l]
+	if (l == "cpuid") {
+		target[l] = "insns <= 0.15x, time <= 0.6x"
+		if (ri == "" || rw == "") return 0
+		return ri <= 0.15 && rw <= 0.6
+	}
+	if (l == "io") {
+		target[l] = "insns <= 0.5x"
+		if (ri == "") return 0
+		return ri <= 0.5
+	}
+	if (l == "compute") {
+		target[l] = "within 5%"
+		if (ri == "" || rw == "") return 0
+		return ri >= 0.95 && ri <= 1.05 && rw >= 0.95 && rw <= 1.05
+	}
+	if (l == "create") {
+		target[l] = "time <= 1x"
+		if (rw == "") return 0
+		return rw <= 1.0
+	}
+	target[l] = ""
+	return -1
+}
+
+/^bench: hv=/ {
+	delete f
+	for (i = 2; i <= NF; i++) {
+		split($i, kv, "=")
+		f[kv[1]] = kv[2]
+	}
+	hv = f["hv"]; l = f["loop"]
+	if (!(l in seen)) {
+		seen[l] = 1
+		order[++nloops] = l
+	}
+	if ("skip" in f || $NF == "skip") {
+		skipped[hv, l] = 1
+		next
+	}
+	iters[l] = f["iters"]
+	if (FILENAME == wallfile) {
+		wall[hv, l] = num(f["ns"])
+	} else {
+		ins[hv, l] = num(f["ns"]) * scale
+		# thv's exit counters: root-mode share of one exit
+		if (("root" in f) && num(f["root"]) >= 0)
+			root[hv, l] = num(f["root"]) * scale
+	}
+}
+
+END {
+	what["cpuid"] = "CPUID, handled in the kernel"
+	what["hypercall"] = "hypercall, answered in userspace"
+	what["io"] = "OUT, emulated in userspace"
+	what["mmio"] = "MMIO read, emulated in userspace"
+	what["compute"] = "compute loop, no exits (per iteration)"
+	what["create"] = "create VM + load + run to 1st exit"
+
+	if (nloops == 0) {
+		print "bench: no results in the logs" > "/dev/stderr"
+		exit 1
+	}
+	missed = 0
+	print "## " title > md
+	print "" > md
+	if (wallfile != "") {
+		print "| loop | what | thv ns | KVM ns | thv/KVM | thv insns | thv root | KVM insns | thv/KVM | target |" > md
+		print "|---|---|---:|---:|---:|---:|---:|---:|---:|---|" > md
+	} else {
+		print "| loop | what | thv insns | thv root | KVM insns | thv/KVM |" > md
+		print "|---|---|---:|---:|---:|---:|" > md
+	}
+	for (n = 1; n <= nloops; n++) {
+		l = order[n]
+		tw = ("thv", l) in wall ? wall["thv", l] : ""
+		kw = ("kvm", l) in wall ? wall["kvm", l] : ""
+		ti = ("thv", l) in ins ? ins["thv", l] : ""
+		ki = ("kvm", l) in ins ? ins["kvm", l] : ""
+		tr = ("thv", l) in root ? root["thv", l] : ""
+		rns[l] = ratio(tw, kw)
+		rins[l] = ratio(ti, ki)
+		verdict[l] = ""
+		if (check) {
+			ok = judge(l)
+			if (ok == 1)
+				verdict[l] = target[l] ": met"
+			else if (ok == 0) {
+				verdict[l] = target[l] ": MISSED"
+				missed++
+			}
+		}
+		if (wallfile != "")
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+				l, what[l], fmt(tw), fmt(kw), fmtr(rns[l]),
+				fmt(ti), fmt(tr), fmt(ki), fmtr(rins[l]),
+				verdict[l] > md
+		else
+			printf "| %s | %s | %s | %s | %s | %s |\n", l, what[l],
+				fmt(ti), fmt(tr), fmt(ki), fmtr(rins[l]) > md
+		tw_[l] = tw; kw_[l] = kw; ti_[l] = ti; ki_[l] = ki; tr_[l] = tr
+	}
+	print "" > md
+	printf "Commit %s.  ns: wall-clock nanoseconds per iteration; " \
+		"insns: instructions per iteration (%s); thv root: the " \
+		"instructions of one exit that thv counts in root mode, from " \
+		"the VM exit to the next VM entry (THV_GET_EXIT_STATS).  " \
+		"Medians.\n", commit,
+		(wallfile != "" ? "QEMU -icount shift=0" : "Bochs clock") > md
+	close(md)
+
+	# The same, on the terminal.
+	print ""
+	print title
+	if (wallfile != "")
+		printf "  %-10s %10s %10s %6s %10s %9s %10s %6s  %s\n", "loop",
+			"thv ns", "KVM ns", "ratio", "thv insns", "thv root",
+			"KVM insns", "ratio", "target"
+	else
+		printf "  %-10s %10s %9s %10s %6s\n", "loop", "thv insns",
+			"thv root", "KVM insns", "ratio"
+	for (n = 1; n <= nloops; n++) {
+		l = order[n]
+		if (wallfile != "")
+			printf "  %-10s %10s %10s %6s %10s %9s %10s %6s  %s\n", l,
+				fmt(tw_[l]), fmt(kw_[l]), fmtr(rns[l]),
+				fmt(ti_[l]), fmt(tr_[l]), fmt(ki_[l]),
+				fmtr(rins[l]), verdict[l]
+		else
+			printf "  %-10s %10s %9s %10s %6s\n", l, fmt(ti_[l]),
+				fmt(tr_[l]), fmt(ki_[l]), fmtr(rins[l])
+	}
+	if (check)
+		printf "  targets: %s\n", missed ? missed " MISSED" : "all met"
+
+	# JSON, for tracking across commits.
+	printf "{\n  \"lane\": \"%s\",\n  \"title\": \"%s\",\n", lane, title > json
+	printf "  \"kernel\": \"%s\",\n  \"commit\": \"%s\",\n", kver, commit > json
+	src = wallfile != "" ? "qemu -icount shift=0" : "bochs clock sync=none"
+	printf "  \"insns_from\": \"%s\",\n", src > json
+	printf "  \"loops\": {\n" > json
+	for (n = 1; n <= nloops; n++) {
+		l = order[n]
+		printf "    \"%s\": {\n      \"what\": \"%s\", \"iters\": %d,\n",
+			l, what[l], iters[l] > json
+		printf "      \"thv\": { \"ns\": %s, \"insns\": %s, " \
+			"\"root_insns\": %s },\n", jv(tw_[l]), jv(ti_[l]),
+			jv(tr_[l]) > json
+		printf "      \"kvm\": { \"ns\": %s, \"insns\": %s },\n",
+			jv(kw_[l]), jv(ki_[l]) > json
+		printf "      \"ratio_ns\": %s, \"ratio_insns\": %s,\n",
+			jv(rns[l]), jv(rins[l]) > json
+		met = verdict[l] ~ /met$/ ? "true" : "false"
+		if (!check || target[l] == "")
+			met = "null"
+		printf "      \"target\": \"%s\", \"met\": %s\n    }%s\n",
+			(check ? target[l] : ""), met,
+			(n < nloops ? "," : "") > json
+	}
+	printf "  },\n  \"targets_missed\": %d\n}\n", missed > json
+	close(json)
+
+	chart()
+	exit(check && missed ? 3 : 0)
+}
+
+function jv(x) { return x == "" ? "null" : sprintf("%.4g", x) }
+
+# A bar chart of instructions per exit for the four exit loops: one
+# group per loop, thv above KVM, each bar labelled with its value.
+function chart(    l, n, i, max, y, w, x0, width, barh, h, v) {
+	max = 0
+	for (n = 1; n <= nloops; n++) {
+		l = order[n]
+		if (l == "compute" || l == "create")
+			continue
+		if (ti_[l] > max) max = ti_[l]
+		if (ki_[l] > max) max = ki_[l]
+	}
+	if (max <= 0)
+		return
+	x0 = 190; width = 480; barh = 18
+	h = 60
+	for (n = 1; n <= nloops; n++)
+		if (order[n] != "compute" && order[n] != "create")
+			h += 2 * barh + 22
+	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" " \
+		"height=\"%d\" font-family=\"sans-serif\" font-size=\"13\">\n",
+		h + 30 > svg
+	printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n" > svg
+	printf "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">" \
+		"What one VM exit costs: instructions (%s)</text>\n",
+		(lane == "svm" ? "SVM, QEMU -icount" : "VMX, Bochs") > svg
+	y = 44
+	for (n = 1; n <= nloops; n++) {
+		l = order[n]
+		if (l == "compute" || l == "create")
+			continue
+		printf "<text x=\"10\" y=\"%d\">%s</text>\n", y + barh + 4, l > svg
+		for (i = 0; i < 2; i++) {
+			v = i ? ki_[l] : ti_[l]
+			w = v == "" ? 0 : v / max * width
+			printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" " \
+				"height=\"%d\" fill=\"%s\"/>\n", x0, y, w, barh,
+				(i ? "#999999" : "#1f77b4") > svg
+			printf "<text x=\"%d\" y=\"%d\" font-size=\"12\">%s %s" \
+				"</text>\n", x0 + w + 6, y + 14, (i ? "KVM" : "thv"),
+				(v == "" ? "n/a" : fmt(v)) > svg
+			y += barh + 2
+		}
+		y += 18
+	}
+	printf "<text x=\"10\" y=\"%d\" font-size=\"11\" fill=\"#555\">" \
+		"Host (L1) instructions per exit, guest loop included; " \
+		"commit %s, Linux %s. Made by scripts/bench.sh.</text>\n",
+		h + 14, commit, kver > svg
+	print "</svg>" > svg
+	close(svg)
+}
