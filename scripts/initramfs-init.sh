@@ -18,8 +18,9 @@
 #   thv.mode=bench   the benchmark (make bench, scripts/bench.sh):
 #                    thv-bench on thv.ko, rmmod thv, insmod kvm_amd or
 #                    kvm_intel, the same on /dev/kvm; dump dmesg.
-#                    thv.bench_iters=N, thv.bench_reps=N and
-#                    thv.bench_clock=NAME are passed to thv-bench.
+#                    thv.bench_iters=N, thv.bench_reps=N,
+#                    thv.bench_clock=NAME and thv.bench_loops=LIST are
+#                    passed to thv-bench.
 #   thv.timeout=N    seconds one test executable may run (default 300)
 #
 # Every line meant for scripts/check.sh starts with "==thv== " so it can be
@@ -53,6 +54,7 @@ for arg in $(cat /proc/cmdline); do
 	thv.bench_iters=*) bench_iters=${arg#thv.bench_iters=} ;;
 	thv.bench_reps=*) bench_reps=${arg#thv.bench_reps=} ;;
 	thv.bench_clock=*) bench_clock=${arg#thv.bench_clock=} ;;
+	thv.bench_loops=*) bench_loops=${arg#thv.bench_loops=} ;;
 	esac
 done
 
@@ -147,6 +149,7 @@ run_demo() {
 run_bench() {
 	args="--script --iters ${bench_iters:-1000} --reps ${bench_reps:-7}"
 	args="$args --clock ${bench_clock:-wall} --timeout $test_timeout"
+	[ -z "${bench_loops:-}" ] || args="$args --loops $bench_loops"
 	# What CLOCK_MONOTONIC (and thv's exit timestamps) read.
 	mark "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 	load_module
