@@ -16,8 +16,9 @@
 
 /*
  * Copy guest-physical memory.  Called from THV_RUN, while nr_running keeps
- * the memory slots from changing.  Returns 0 or -EFAULT if any byte is not
- * backed by RAM.
+ * the memory slots from changing; may sleep (a page used for the first
+ * time is pinned, vm.c).  Returns 0 or -EFAULT if any byte is not backed
+ * by RAM.
  */
 int thv_read_guest_phys(struct thv_vm *vm, u64 gpa, void *buf, size_t len)
 {
@@ -27,12 +28,15 @@ int thv_read_guest_phys(struct thv_vm *vm, u64 gpa, void *buf, size_t len)
 		struct thv_memslot *slot = thv_gpa_to_slot(vm, gpa);
 		size_t off = offset_in_page(gpa);
 		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+		struct page *page;
 		void *src;
 
 		if (!slot)
 			return -EFAULT;
-		src = kmap_local_page(slot->pages[(gpa - slot->gpa) >>
-						  PAGE_SHIFT]);
+		page = thv_slot_page(vm, slot, (gpa - slot->gpa) >> PAGE_SHIFT);
+		if (!page)
+			return -EFAULT;
+		src = kmap_local_page(page);
 		memcpy(dst, src + off, n);
 		kunmap_local(src);
 		dst += n;
@@ -52,12 +56,15 @@ int thv_write_guest_phys(struct thv_vm *vm, u64 gpa, const void *buf,
 		struct thv_memslot *slot = thv_gpa_to_slot(vm, gpa);
 		size_t off = offset_in_page(gpa);
 		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+		struct page *page;
 		void *dst;
 
 		if (!slot)
 			return -EFAULT;
-		dst = kmap_local_page(slot->pages[(gpa - slot->gpa) >>
-						  PAGE_SHIFT]);
+		page = thv_slot_page(vm, slot, (gpa - slot->gpa) >> PAGE_SHIFT);
+		if (!page)
+			return -EFAULT;
+		dst = kmap_local_page(page);
 		memcpy(dst + off, src, n);
 		kunmap_local(dst);
 		src += n;

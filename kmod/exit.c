@@ -290,15 +290,17 @@ static int thv_handle_mmio(struct thv_vcpu *vcpu, struct thv_exit *exit)
  * TOUR(4.2): A nested page fault.  The guest touched a guest-physical
  * address our nested page tables do not map yet (APM Vol. 2 15.25.6,
  * #VMEXIT(NPF); SDM Vol. 3C 29.3.3, EPT violation).  If a memory slot
- * backs the address, this is just the first touch of that page: map it
- * and let the guest retry the instruction, which now succeeds.  The guest
- * never knows: to it, the page was always there.
+ * backs the address, this is just the first touch of that page: pin the
+ * runner's page behind it (vm.c), map it and let the guest retry the
+ * instruction, which now succeeds.  The guest never knows: to it, the
+ * page was always there.
  */
 static int thv_handle_npf(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
 	struct thv_vm *vm = vcpu->vm;
 	struct thv_memslot *slot;
 	u64 gpa = exit->npf.gpa;
+	struct page *page;
 	int ret;
 
 	/*
@@ -310,10 +312,12 @@ static int thv_handle_npf(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	slot = thv_gpa_to_slot(vm, gpa);
 	if (!slot)
 		return thv_handle_mmio(vcpu, exit);
+	/* First touch: pin the page behind it (vm.c). */
+	page = thv_slot_page(vm, slot, (gpa - slot->gpa) >> PAGE_SHIFT);
+	if (!page)
+		return -EFAULT;		/* the runner unmapped its memory */
 	mutex_lock(&vm->lock);
-	ret = thv_mmu_map(&vm->mmu, gpa & PAGE_MASK,
-			  page_to_phys(slot->pages[(gpa - slot->gpa) >>
-						   PAGE_SHIFT]));
+	ret = thv_mmu_map(&vm->mmu, gpa & PAGE_MASK, page_to_phys(page));
 	mutex_unlock(&vm->lock);
 
 	if (ret == -EEXIST) {

@@ -44,7 +44,8 @@ struct thv_memslot {
 	u64 gpa;		/* guest-physical base, page aligned */
 	u64 npages;		/* 0: slot unused */
 	u64 uaddr;		/* userspace address it came from */
-	struct page **pages;	/* pinned, one per guest page */
+	struct page **pages;	/* one per guest page: NULL until first
+				 * used, then pinned (thv_slot_page) */
 };
 
 /*
@@ -401,6 +402,8 @@ extern const struct thv_backend_ops thv_vmx_ops;
 int thv_vm_create_fd(void);
 void thv_vm_put(struct thv_vm *vm);
 struct thv_memslot *thv_gpa_to_slot(struct thv_vm *vm, u64 gpa);
+struct page *thv_slot_page(struct thv_vm *vm, struct thv_memslot *slot,
+			   u64 idx);
 
 /* vcpu.c */
 int thv_vcpu_create_fd(struct thv_vm *vm, unsigned long id);

@@ -34,6 +34,13 @@ static int thv_vcpu_run(struct thv_vcpu *vcpu)
 	u64 rip;
 	int ret;
 
+	/*
+	 * Only the process that made the VM runs it: its memory is what the
+	 * guest's pages are pinned from, on first use (vm.c).  KVM has the
+	 * same rule.
+	 */
+	if (current->mm != vm->mm)
+		return -EIO;
 	if (vcpu->shutdown) {
 		run->exit_reason = THV_EXIT_SHUTDOWN;
 		return 0;

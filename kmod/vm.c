@@ -4,12 +4,13 @@
  *
  * TOUR(4 thv_vm_set_memory_region): Guest memory.  To the guest, "physical
  * memory" is whatever userspace handed us with THV_SET_MEMORY_REGION: ordinary
- * pages of the runner process.  We pin them (so they cannot be swapped or
- * moved while the hardware may touch them) and remember, per slot, which page
- * backs each guest page.  The nested page tables (mmu.c) are filled lazily:
- * the first guest access to a page causes a nested page fault, and exit.c maps
- * the page then.  Memory no slot backs is MMIO: the access goes to userspace
- * as THV_EXIT_MMIO.
+ * pages of the runner process.  Everything happens lazily, on the guest's
+ * first access to a page: a nested page fault, then exit.c pins the page (so
+ * it cannot be swapped or moved while the hardware may touch it), remembers
+ * it in the slot, and maps it in the nested page tables (mmu.c).  A guest
+ * that touches 3 pages of its 2 MiB costs 3 pages, not 512 allocated and
+ * zeroed ones (docs/performance.md, "create").  Memory no slot backs is
+ * MMIO: the access goes to userspace as THV_EXIT_MMIO.
  */
 #define pr_fmt(fmt) "thv: " fmt
 
@@ -25,9 +26,13 @@
 
 static void thv_slot_release(struct thv_vm *vm, struct thv_memslot *slot)
 {
+	u64 i;
+
 	if (!slot->npages)
 		return;
-	unpin_user_pages(slot->pages, slot->npages);
+	for (i = 0; i < slot->npages; i++)
+		if (slot->pages[i])
+			unpin_user_page(slot->pages[i]);
 	account_locked_vm(vm->mm, slot->npages, false);
 	kvfree(slot->pages);
 	vm->mem_bytes -= slot->npages << PAGE_SHIFT;
@@ -53,7 +58,10 @@ void thv_vm_put(struct thv_vm *vm)
 	kref_put(&vm->ref, thv_vm_free);
 }
 
-/* The slot backing gpa, or NULL (MMIO).  Caller holds vm->lock. */
+/*
+ * The slot backing gpa, or NULL (MMIO).  Caller holds vm->lock, or is in
+ * THV_RUN, where vm->nr_running keeps the slots from changing.
+ */
 struct thv_memslot *thv_gpa_to_slot(struct thv_vm *vm, u64 gpa)
 {
 	int i;
@@ -104,50 +112,76 @@ static int thv_check_region(struct thv_vm *vm,
 	return 0;
 }
 
-/* Pin the user range.  On failure nothing stays pinned or accounted. */
-static int thv_slot_pin(struct thv_vm *vm, struct thv_memslot *slot,
-			const struct thv_memory_region *r)
+/*
+ * The host page behind guest page idx of slot, pinned on first use: the
+ * first nested page fault on it, or the first time thv.ko reads or writes
+ * it for the guest (emulate.c).  Pinned FOLL_LONGTERM, as the CPU may use
+ * it for as long as the slot exists.  May sleep, and only the process that
+ * owns the memory may pin it: NULL otherwise, or when the runner has
+ * unmapped the range since (then THV_RUN fails with EFAULT).
+ */
+struct page *thv_slot_page(struct thv_vm *vm, struct thv_memslot *slot,
+			   u64 idx)
+{
+	struct page *page = READ_ONCE(slot->pages[idx]);
+
+	if (likely(page))
+		return page;
+	if (current->mm != vm->mm ||
+	    pin_user_pages_fast(slot->uaddr + (idx << PAGE_SHIFT), 1,
+				FOLL_WRITE | FOLL_LONGTERM, &page) != 1)
+		return NULL;
+	/* Two vCPUs may pin the same page at once: the first one wins. */
+	if (cmpxchg(&slot->pages[idx], NULL, page)) {
+		unpin_user_page(page);
+		page = READ_ONCE(slot->pages[idx]);
+	}
+	return page;
+}
+
+/*
+ * Prepare a slot: its (still empty) page array, the memory accounted as
+ * locked up front (RLIMIT_MEMLOCK applies to the whole slot), and the user
+ * range checked now, so that a bad address fails here with EFAULT and not
+ * at the guest's first touch: every byte must be in writable ordinary
+ * memory.  On failure nothing stays allocated or accounted.
+ */
+static int thv_slot_prepare(struct thv_vm *vm, struct thv_memslot *slot,
+			    const struct thv_memory_region *r)
 {
 	u64 npages = r->memory_size >> PAGE_SHIFT;
-	u64 done = 0;
-	int ret;
+	u64 addr = r->userspace_addr, end = addr + r->memory_size;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	mmap_read_lock(vm->mm);
+	while (addr < end) {
+		vma = vma_lookup(vm->mm, addr);
+		if (!vma || !(vma->vm_flags & VM_WRITE) ||
+		    (vma->vm_flags & (VM_IO | VM_PFNMAP))) {
+			ret = -EFAULT;
+			break;
+		}
+		addr = vma->vm_end;
+	}
+	mmap_read_unlock(vm->mm);
+	if (ret)
+		return ret;
 
 	slot->pages = kvcalloc(npages, sizeof(*slot->pages),
 			       GFP_KERNEL_ACCOUNT);
 	if (!slot->pages)
 		return -ENOMEM;
-
 	ret = account_locked_vm(vm->mm, npages, true);
-	if (ret)
-		goto undo_alloc;
-
-	while (done < npages) {
-		int chunk = min_t(u64, npages - done, 512);
-
-		ret = pin_user_pages_fast(r->userspace_addr +
-					  (done << PAGE_SHIFT), chunk,
-					  FOLL_WRITE | FOLL_LONGTERM,
-					  slot->pages + done);
-		if (ret <= 0) {
-			ret = ret ? ret : -EFAULT;
-			goto undo_pin;
-		}
-		done += ret;
+	if (ret) {
+		kvfree(slot->pages);
+		slot->pages = NULL;
+		return ret;
 	}
-
 	slot->gpa = r->guest_phys_addr;
 	slot->uaddr = r->userspace_addr;
 	slot->npages = npages;
 	return 0;
-
-undo_pin:
-	if (done)
-		unpin_user_pages(slot->pages, done);
-	account_locked_vm(vm->mm, npages, false);
-undo_alloc:
-	kvfree(slot->pages);
-	slot->pages = NULL;
-	return ret;
 }
 
 static int thv_vm_set_memory_region(struct thv_vm *vm,
@@ -176,7 +210,7 @@ static int thv_vm_set_memory_region(struct thv_vm *vm,
 		goto out;
 
 	if (r->memory_size) {
-		ret = thv_slot_pin(vm, &new, r);
+		ret = thv_slot_prepare(vm, &new, r);
 		if (ret)
 			goto out;
 	}
@@ -193,7 +227,7 @@ static int thv_vm_set_memory_region(struct thv_vm *vm,
 		thv_slot_release(vm, slot);
 		if (ret) {
 			if (new.npages) {
-				unpin_user_pages(new.pages, new.npages);
+				/* Nothing was pinned in it yet. */
 				account_locked_vm(vm->mm, new.npages, false);
 				kvfree(new.pages);
 			}

@@ -7,6 +7,7 @@
  * KVM selftests' set_memory_region_test and kvm_create_max_vcpus.
  */
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "test_util.h"
@@ -405,6 +406,56 @@ static uint32_t guest_read_spare(struct __test_metadata *_metadata,
 	val = guest_report(_metadata, vm);
 	guest_expect_hlt(_metadata, vm);
 	return val;
+}
+
+/*
+ * Guest pages are pinned on the guest's first touch, not at
+ * SET_MEMORY_REGION: memory the runner unmaps in between makes THV_RUN
+ * fail with EFAULT (as KVM_RUN does), and nothing else happens.
+ */
+TEST_F(abi, region_unmapped_before_first_touch)
+{
+	void *p = mmap(NULL, SPARE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int ret;
+
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
+	set_region(&self->vm, 1, SPARE_GPA, SPARE_SIZE,
+		   (uint64_t)(unsigned long)p);
+	ASSERT_EQ(0, munmap(p, SPARE_SIZE));
+	guest_start_flat32(_metadata, &self->vm, read_spare_start,
+			   read_spare_end);
+	ret = thv_vcpu_run(&self->vm);
+	EXPECT_EQ(-EFAULT, ret) TH_LOG("RUN after munmap: expected EFAULT, got %s",
+				      ret ? strerror(-ret) : "success");
+}
+
+/*
+ * Only the process that created the VM may run it: the guest's memory is
+ * pinned from that process's address space, on first use.  A child that
+ * inherited the vCPU fd gets EIO (KVM's rule too).
+ */
+TEST_F(abi, run_from_another_process)
+{
+	struct thv_run *run;
+	int status;
+	pid_t pid;
+
+	guest_start_flat32(_metadata, &self->vm, read_spare_start,
+			   read_spare_end);
+	pid = fork();
+	ASSERT_LE(0, pid) TH_LOG("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int r = ioctl(self->vm.vcpu_fd, THV_RUN, 0);
+
+		_exit(r == -1 && errno == EIO ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("THV_RUN from a child: expected EIO");
+	/* The owner still runs it: no slot at SPARE_GPA, so an MMIO exit. */
+	run = vcpu_run_expect(_metadata, &self->vm, THV_EXIT_MMIO);
+	EXPECT_EQ(SPARE_GPA, run->mmio.phys_addr);
 }
 
 TEST_F(abi, region_delete_and_readd)

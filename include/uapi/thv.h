@@ -75,8 +75,9 @@ struct thv_caps {
  * guest-physical [guest_phys_addr, +memory_size).  memory_size == 0
  * deletes the slot.  Setting an existing slot replaces it.  All three
  * numbers must be page aligned; the range must not wrap, must lie below
- * thv_caps.max_gpa and must not overlap another slot (EINVAL).  The pages
- * are pinned while mapped.  EBUSY while a vCPU of the VM is running.
+ * thv_caps.max_gpa and must not overlap another slot (EINVAL).  Each page
+ * is pinned on the guest's first touch, until the slot goes.  EBUSY
+ * while a vCPU of the VM is running.
  */
 #define THV_SET_MEMORY_REGION	_IOW(THVIO, 0x10, struct thv_memory_region)
 /* Returns a new vCPU fd.  Argument: the vCPU id, 0 .. max_vcpus-1. */
@@ -114,7 +115,9 @@ struct thv_memory_region {
 /*
  * Enter the guest and run it until an exit userspace must see.  Returns 0
  * with thv_run.exit_reason set; -EINTR (exit_reason THV_EXIT_INTR) when a
- * signal is pending, so Ctrl-C always stops a guest.
+ * signal is pending, so Ctrl-C always stops a guest.  EIO from another
+ * process than the VM's creator; EFAULT when the guest touches memory its
+ * runner has unmapped.
  */
 #define THV_RUN			_IO(THVIO, 0x20)
 #define THV_GET_REGS		_IOR(THVIO, 0x21, struct thv_regs)
