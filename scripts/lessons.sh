@@ -252,7 +252,13 @@ have_flag() {
 }
 
 do_run() {
-	echo "TAP version 13"
+	# TAP from tests/lib/tap.sh: /thv/lib in the test VM, else the
+	# checkout's tests/lib (this script is scripts/lessons.sh there).
+	tap_lib=${THV_LIB:-/thv/lib}/tap.sh
+	[ -f "$tap_lib" ] || tap_lib=$(dirname "$0")/../tests/lib/tap.sh
+	# shellcheck source=tests/lib/tap.sh
+	. "$tap_lib"
+	tap_header
 	total=0
 	for f in "$@"; do
 		mkdir -p "$work/count"
@@ -260,9 +266,7 @@ do_run() {
 		total=$((total + n))
 		rm -rf "$work/count"
 	done
-	echo "1..$total"
-	t=0
-	fails=0
+	tap_plan "$total"
 	for f in "$@"; do
 		name=$(lesson_name "$f")
 		rm -rf "$work/b"
@@ -270,7 +274,6 @@ do_run() {
 		n=$(blocks "$f" "$work/b")
 		k=1
 		while [ "$k" -le "$n" ]; do
-			t=$((t + 1))
 			exp=$work/b/$k.exp
 			skip=""
 			for tag in $(cat "$work/b/$k.tags"); do
@@ -280,20 +283,19 @@ do_run() {
 				esac
 			done
 			if [ -n "$skip" ]; then
-				echo "ok $t $name block $k # SKIP $skip"
+				tap_skip "$name block $k" "$skip"
 				k=$((k + 1))
 				continue
 			fi
 			run_block "$exp" "$work/got"
 			if matches "$exp" "$work/got"; then
-				echo "ok $t $name block $k"
+				tap_result 0 "$name block $k"
 			else
 				# Diagnostics first: TAP readers show what came
 				# before a failure.
 				echo "# ${f##*/} block $k: expected (-) and got (+):"
 				diff -u "$exp" "$work/got" | sed '1,2d; s/^/# /'
-				echo "not ok $t $name block $k"
-				fails=$((fails + 1))
+				tap_result 1 "$name block $k"
 			fi
 			echo "@lesson begin ${f##*/} $k"
 			sed 's/^/@lesson | /' "$work/got"
@@ -301,7 +303,7 @@ do_run() {
 			k=$((k + 1))
 		done
 	done
-	[ "$fails" -eq 0 ]
+	tap_done
 }
 
 do_list() {

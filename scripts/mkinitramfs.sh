@@ -13,7 +13,8 @@
 #                          multiboot kernels)
 #   /thv/tests/*           the executable files in BUILD/tests/
 #   /thv/lib/*.sh          tests/lib/*.sh, sh libraries the test scripts
-#                          source (tests/lib/tmux.sh)
+#                          source (tests/lib/tmux.sh, tests/lib/tap.sh;
+#                          scripts/lessons.sh sources tap.sh from there)
 #   /thv/bin/lessons.sh    scripts/lessons.sh, the lesson checker
 #   /thv/docs/             docs/tour.md and docs/lessons/*.md
 #   /usr/bin/trace-cmd     trace-cmd and its libraries, the same way
@@ -75,7 +76,8 @@ for f in "$build"/payloads/*.bin "$build"/payloads/*.elf; do
 done
 [ $n -gt 0 ] || echo "mkinitramfs: warning: no payloads in $build/payloads" >&2
 
-# Test scripts source their libraries from /thv/lib; lessons.sh checks
+# Test scripts source their libraries from /thv/lib (tap.sh: the TAP
+# output every test script and lessons.sh share); lessons.sh checks
 # the lessons in /thv/docs/lessons against the runner (tests/
 # lessons_test.sh).
 mkdir -p "$root/thv/lib" "$root/thv/docs/lessons"

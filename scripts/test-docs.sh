@@ -40,18 +40,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$repo" || exit 2
 
-n=0
-fails=0
+# shellcheck source=tests/lib/tap.sh
+. "$repo/tests/lib/tap.sh"
 tap() {		# tap STATUS NAME [DIAG-FILE]: STATUS 0 is a pass
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		# Diagnostics first: check.sh shows what precedes a failure.
-		[ -z "${3:-}" ] || sed 's/^/# /' "$3" | head -n 60
-		echo "not ok $n $2"
-		fails=$((fails + 1))
-	fi
+	# Diagnostics first: check.sh shows what precedes a failure.
+	[ "$1" = 0 ] || [ -z "${3:-}" ] || sed 's/^/# /' "$3" | head -n 60
+	tap_result "$1" "$2"
 }
 
 lessons=$(ls docs/lessons/[0-9]*.md 2>/dev/null)
@@ -67,8 +61,8 @@ matcher() {
 echo "==thv== begin mode=docs kernel=host"
 echo "==thv== nohw docs"
 echo "==thv== test-begin docs"
-echo "TAP version 13"
-echo "1..7"
+tap_header
+tap_plan 7
 
 scripts/tour.sh --check >"$work/tour" 2>&1
 tap $? "docs/tour.md is up to date (scripts/tour.sh --check)" "$work/tour"
@@ -178,9 +172,9 @@ done
 [ ! -s "$work/perf" ]
 tap $? "docs/performance.md has a place for each lane's table" "$work/perf"
 
-echo "==thv== test-end docs rc=$((fails > 0)) secs=0 timeout=0"
+echo "==thv== test-end docs rc=$((tap_fails > 0)) secs=0 timeout=0"
 echo "==thv== dmesg-begin"
 echo "==thv== dmesg-end"
 echo "==thv== end"
 } >"$out"
-[ "$fails" -eq 0 ]
+tap_done

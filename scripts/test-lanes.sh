@@ -75,19 +75,13 @@ exit 1	# like Bochs after the guest's power-off
 EOF
 chmod +x "$work/bin/"*
 
-n=0
-fails=0
+# shellcheck source=tests/lib/tap.sh
+. "$repo/tests/lib/tap.sh"
 tap() {		# tap STATUS NAME [DIAG]: STATUS 0 is a pass
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		fails=$((fails + 1))
-		[ -z "${3:-}" ] || echo "# $3"
-		sed 's/^/#   call: /' "$calls"
-		sed 's/^/#   runner: /' "$work/stderr"
-	fi
+	tap_result "$1" "$2" && return 0
+	[ -z "${3:-}" ] || echo "# $3"
+	sed 's/^/#   call: /' "$calls"
+	sed 's/^/#   runner: /' "$work/stderr"
 }
 
 # host FLAGS KVM PROBE: the fake host for the next run.  FLAGS go into
@@ -124,15 +118,15 @@ set +e
 echo "==thv== begin mode=lanes kernel=host"
 echo "==thv== nohw lanes"
 echo "==thv== test-begin lane_pick"
-echo "TAP version 13"
+tap_header
 if [ -z "$kver" ]; then
-	echo "1..0 # SKIP no guest kernel with headers installed (make deps)"
+	tap_skip_plan "no guest kernel with headers installed (make deps)"
 	echo "==thv== test-end lane_pick rc=4 secs=0 timeout=0"
 	echo "==thv== dmesg-end"
 	echo "==thv== end"
 	exit 0
 fi
-echo "1..11"
+tap_plan 11
 
 host "svm" yes "svm=1 vmx=0"
 run run-vm.sh check
@@ -194,10 +188,10 @@ run run-vm.sh vmx
 [ "$rc" = 3 ] && ! called '^qemu'
 tap $? "run-vm.sh vmx on a host without VMX: status 3 (not here)"
 
-echo "==thv== test-end lane_pick rc=$((fails > 0)) secs=0 timeout=0"
+echo "==thv== test-end lane_pick rc=$((tap_fails > 0)) secs=0 timeout=0"
 echo "==thv== dmesg-begin"
 echo "==thv== dmesg-end"
 echo "==thv== end"
 } >"$out"
-echo "test-lanes: $n cases, $fails failed, log: $out" >&2
-[ "$fails" -eq 0 ]
+echo "test-lanes: $tap_n cases, $tap_fails failed, log: $out" >&2
+tap_done

@@ -17,27 +17,20 @@ payloads=${THV_PAYLOADS:-/thv/payloads}
 out=/tmp/bench_test.$$
 trap 'rm -f "$out" "$out.json"' EXIT
 
-echo "TAP version 13"
-if [ ! -x "$bench" ]; then
-	echo "1..0 # SKIP no $bench"
-	exit 4
-fi
-if [ ! -c /dev/thv ]; then
-	echo "1..0 # SKIP no /dev/thv (thv.ko not loaded)"
-	exit 4
-fi
+# The TAP library comes from $THV_LIB, else /thv/lib (the test VM), else
+# tests/lib next to this script (a host checkout).
+lib=${THV_LIB:-/thv/lib}
+[ -f "$lib/tap.sh" ] || lib=$(dirname "$0")/lib
+# shellcheck source=tests/lib/tap.sh
+. "$lib/tap.sh"
 
-n=0
-fails=0
-tap() {		# tap STATUS NAME: STATUS 0 is a pass
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		sed 's/^/# /' "$out" | head -n 20
-		echo "not ok $n $2"
-		fails=$((fails + 1))
-	fi
+tap_header
+[ -x "$bench" ] || tap_skip_all "no $bench"
+[ -c /dev/thv ] || tap_skip_all "no /dev/thv (thv.ko not loaded)"
+
+tap() {		# tap STATUS NAME: thv-bench's output shown on a failure
+	[ "$1" = 0 ] || sed 's/^/# /' "$out" | head -n 20
+	tap_result "$1" "$2"
 }
 
 # bad_input NAME ARGS...: thv-bench fails with status 1 and one line.
@@ -51,7 +44,7 @@ bad_input() {
 	tap $? "$name: status 1 and one line (rc=$rc, $lines lines)"
 }
 
-echo "1..11"
+tap_plan 11
 
 # Few iterations: this checks that the loops work, not what they cost.
 "$bench" --hv thv --script --iters 20 --reps 3 --json "$out.json" \
@@ -76,4 +69,4 @@ bad_input "zero iterations" --iters 0
 bad_input "a guest that is not the benchmark" \
 	--payload "$payloads/hello.bin" --loops cpuid --timeout 60
 
-[ "$fails" = 0 ]
+tap_done

@@ -730,4 +730,240 @@ TEST_F(stepper, step_kernel_exit)
 	EXPECT_CONTAINS(self->res.out, "nothing left: thv.ko finished");
 }
 
+/* ------------------------------------------------------------------ */
+/* One screen for the guest's output and the runner's lines            */
+
+/*
+ * Run `thv ARGS` through /bin/sh -c "... 2>&1": stdout and stderr are
+ * then one pipe, as for a user who types `thv run ... 2>&1 | less`.
+ * The combined output lands in self->res.out.
+ */
+#define run_thv_2to1(input, args) do {					\
+	char __cmd[PATH_MAX * 3];					\
+	char *__argv[] = { "/bin/sh", "-c", __cmd, NULL };		\
+	int __r;							\
+									\
+	snprintf(__cmd, sizeof(__cmd), "exec '%s' run %s 2>&1",	\
+		 self->bin, args);					\
+	memset(&self->res, 0, sizeof(self->res));			\
+	__r = run_cmd(&self->res, __argv, input, 120000);		\
+	ASSERT_EQ(0, __r) TH_LOG("cannot start /bin/sh: %s",		\
+				 strerror(-__r));			\
+} while (0)
+
+/*
+ * hello.bin, --break io, `c` twice: the stop after the OUT of 'H' comes
+ * when the guest's line is one character long.  On one stream the exit
+ * line must start a row of its own ("H" then a newline), and no blank
+ * line may appear anywhere; on two streams the guest's bytes and the
+ * runner's lines stay exactly what they were.
+ */
+TEST_F(stepper, step_exit_line_fresh_row)
+{
+	char path[PATH_MAX], args[PATH_MAX + 64];
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "hello.bin", path, sizeof(path));
+	snprintf(args, sizeof(args), "--step --break io '%s'", path);
+	run_thv_2to1("c\nc\nq\n", args);
+	EXPECT_STATUS(ST_OK);
+	/* The piped prompt has no echo: "(thv) " then the guest's 'H'. */
+	EXPECT_CONTAINS(self->res.out, "(thv) H\nthv: #");
+	EXPECT_EQ(NULL, strstr(self->res.out, "Hthv: ")) LOG_OUTPUT();
+	EXPECT_EQ(NULL, strstr(self->res.out, "\n\n")) LOG_OUTPUT();
+	EXPECT_EQ(3, count_containing(self->res.out, "thv: #")) LOG_OUTPUT();
+
+	/* Two pipes: stdout is the prompts and 'H', nothing added. */
+	run_thv_in("c\nc\nq\n", "run", "--step", "--break", "io", path);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_STREQ("(thv) H(thv) (thv) ", self->res.out) LOG_OUTPUT();
+	EXPECT_EQ(0, strncmp(self->res.err, "thv: #", 6)) LOG_OUTPUT();
+	EXPECT_EQ(NULL, strstr(self->res.err, "\n\n")) LOG_OUTPUT();
+
+	/* --trace on one stream: whole guest lines, no blank line. */
+	snprintf(args, sizeof(args), "--trace '%s'", path);
+	run_thv_2to1(NULL, args);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_CONTAINS(self->res.out, "\n" HELLO_MSG "thv: #");
+	EXPECT_EQ(NULL, strstr(self->res.out, "\n\n")) LOG_OUTPUT();
+}
+
+/*
+ * Run `thv ARGS...` on a pseudo-terminal (stdin, stdout and stderr all
+ * on it), type cmds, and collect the screen's bytes into out until the
+ * runner exits.  Returns the wait status, or -1 without ptys (SKIP).
+ */
+static int run_on_pty(char *const argv[], const char *cmds, char *out,
+		      size_t len)
+{
+	size_t used = 0;
+	int fd, status;
+	uint64_t start;
+	ssize_t n;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = forkpty(&fd, NULL, NULL, NULL);
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		setenv("TERM", "vt100", 0);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (write(fd, cmds, strlen(cmds)) != (ssize_t)strlen(cmds))
+		kill(pid, SIGKILL);
+	start = now_ms();
+	while (used < len - 1 && now_ms() - start < 20000) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		n = read(fd, out + used, len - 1 - used);
+		if (n <= 0)
+			break;		/* EIO: the child closed the terminal */
+		used += n;
+	}
+	out[used] = '\0';
+	close(fd);
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+/* The same on a terminal: 'H', then the exit line on the next row. */
+TEST_F(stepper, step_exit_line_fresh_row_terminal)
+{
+	char path[PATH_MAX], out[OUT_MAX];
+	char *argv[] = { self->bin, "run", "--step", "--break", "io",
+			 "--color=never", path, NULL };
+	int status;
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "hello.bin", path, sizeof(path));
+	status = run_on_pty(argv, "c\nq\n", out, sizeof(out));
+	if (status == -1 && (errno == ENOENT || errno == ENODEV))
+		SKIP(return, "no pseudo-terminals here: %s", strerror(errno));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("status 0x%x; terminal:\n%s", status, out);
+	/* The terminal turns "\n" into "\r\n" (ONLCR). */
+	EXPECT_NE(NULL, strstr(out, "H\r\nthv: #")) TH_LOG("terminal:\n%s",
+							   out);
+	EXPECT_EQ(NULL, strstr(out, "Hthv: ")) TH_LOG("terminal:\n%s", out);
+	EXPECT_EQ(NULL, strstr(out, "\r\n\r\n")) TH_LOG("terminal:\n%s", out);
+}
+
+/*
+ * Guest time stands still at the prompt.  oneshot64.elf arms a one-shot
+ * LAPIC timer for 1 s and reads the current count right away, with
+ * IF = 1: the guest asserts that the count is above 0 and that no tick
+ * came.  Its 4th MMIO access is the write of the initial count: the
+ * stepper sits there for 2 s (the input generator sleeps), longer than
+ * the deadline.  If the timer ran on meanwhile, the tick would come
+ * before the read (and the count be 0): the guest's assertion fails.
+ * Either way the run has exactly one tick, like a run without a pause.
+ */
+TEST_F(stepper, step_pause_stops_guest_time)
+{
+	char path[PATH_MAX], cmd[PATH_MAX * 3], line[512];
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	const char *msg = "oneshot: armed for 1 s; right after: count above "
+			  "0, no tick\noneshot: one tick at the deadline, "
+			  "count now 0\noneshot: ok\n";
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "oneshot64.elf", path, sizeof(path));
+
+	/* Without a pause: the reference. */
+	run_thv_in(NULL, "run", path);
+	EXPECT_STATUS(ST_OK);
+	EXPECT_STREQ(msg, self->res.out);
+	EXPECT_CONTAINS(self->res.err, "; 1 interrupt injected");
+
+	snprintf(cmd, sizeof(cmd), "(printf 'c\\nc\\nc\\n'; sleep 2; "
+		 "printf 'b none\\nc\\n') | exec '%s' run --step --break mmio "
+		 "'%s'", self->bin, path);
+	memset(&self->res, 0, sizeof(self->res));
+	ASSERT_EQ(0, run_cmd(&self->res, argv, NULL, 120000));
+	EXPECT_STATUS(ST_OK);
+	/* The 4th stop is the write of the initial count (0x380). */
+	ASSERT_TRUE(nth_line(self->res.err, "thv: #", 3, line, sizeof(line)))
+		LOG_OUTPUT();
+	EXPECT_NE(NULL, strstr(line, "MMIO: write gpa 0xfee00380 "))
+		TH_LOG("4th stop: %s", line);
+	EXPECT_LE(2000, self->res.ms);
+	/* The guest's own checks passed: no early tick, count above 0. */
+	EXPECT_CONTAINS(self->res.out, "(thv) " "oneshot: armed for 1 s");
+	EXPECT_CONTAINS(self->res.out, msg);
+	EXPECT_EQ(NULL, strstr(self->res.err, "assertion failed"))
+		LOG_OUTPUT();
+	EXPECT_CONTAINS(self->res.err, "; 1 interrupt injected");
+}
+
+/*
+ * The summary's numbers add up.  `s` at the stop at the IN: thv.ko
+ * finishes the IN itself before entering the guest, so that step ends
+ * without a VM exit (kmod/debug.c); the next `s` runs one instruction in
+ * the guest (a VM exit).  With --step every VM exit reaches the runner
+ * (THV_DEBUG_EXIT_ALL), so:
+ *
+ *   exits = the counts in parentheses
+ *   exits - INTR - stops without a VM exit = VM exits in all
+ *   VM exits handled inside thv.ko = the KERNEL count
+ */
+TEST_F(stepper, step_summary_adds_up)
+{
+	unsigned long long exits = 0, sum = 0, v, intr = 0, kernel = 0;
+	unsigned long long all = 0, inside = 0, nohw = 0, steps = 0;
+	char path[PATH_MAX], name[32], *line, *p, *end;
+	int dbg, len;
+
+	THV_REQUIRE_DEV();
+	payload_path(_metadata, self, "hello.bin", path, sizeof(path));
+	run_thv_in("s\ns\nq\n", "run", "--step", "--break", "io", path);
+	EXPECT_STATUS(ST_OK);
+	dbg = debug_ioctl_state();
+	if (dbg)
+		SKIP_IF_PASSING("THV_SET_GUEST_DEBUG: %s: no single-step",
+				strerror(-dbg));
+	line = strstr(self->res.err, "thv: stopped by the user after ");
+	ASSERT_NE(NULL, line) LOG_OUTPUT();
+	end = strchrnul(line, '\n');
+	*end = '\0';
+	ASSERT_EQ(1, sscanf(line, "thv: stopped by the user after %llu exits",
+			    &exits)) TH_LOG("%s", line);
+	/* "(IO 1, KERNEL 5, DEBUG 2)" */
+	p = strchr(line, '(');
+	ASSERT_NE(NULL, p);
+	for (p++; sscanf(p, "%31[A-Z_] %llu%n", name, &v, &len) == 2;
+	     p += len + 2) {
+		sum += v;
+		if (!strcmp(name, "INTR"))
+			intr = v;
+		if (!strcmp(name, "KERNEL"))
+			kernel = v;
+		if (p[len] != ',')
+			break;
+	}
+	EXPECT_EQ(exits, sum) TH_LOG("%s", line);
+	p = strstr(line, " VM exits in all, ");
+	ASSERT_NE(NULL, p) TH_LOG("%s", line);
+	while (p > line && p[-1] != ' ')
+		p--;
+	ASSERT_EQ(2, sscanf(p, "%llu VM exits in all, %llu of them handled "
+			    "inside thv.ko", &all, &inside)) TH_LOG("%s", line);
+	/* "; 1 exit was no VM exit: 1 step completed in the kernel" */
+	p = strstr(line, " no VM exit: ");
+	ASSERT_NE(NULL, p) TH_LOG("%s", line);
+	ASSERT_EQ(1, sscanf(p + strlen(" no VM exit: "), "%llu step", &steps))
+		TH_LOG("%s", line);
+	while (p > line && p[-1] != ';')
+		p--;
+	ASSERT_EQ(1, sscanf(p, " %llu exit", &nohw)) TH_LOG("%s", line);
+	EXPECT_LE(1ULL, steps) TH_LOG("%s", line);
+	EXPECT_LE(steps, nohw) TH_LOG("%s", line);
+	EXPECT_EQ(all, exits - intr - nohw) TH_LOG("%s", line);
+	EXPECT_EQ(kernel, inside) TH_LOG("%s", line);
+}
+
 TEST_HARNESS_MAIN

@@ -23,31 +23,33 @@
 # the payloads are looked for next to this script, BUILD/tests):
 #   THV_BIN        the runner
 #   THV_PAYLOADS   the directory with hello.bin and cpuid.bin
-#   THV_LIB        the directory with tmux.sh
+#   THV_LIB        the directory with tmux.sh and tap.sh
 #   THV_TMUX_WAIT  seconds to wait for each prompt (default 30; more
 #                  for a slow emulator)
 
 here=$(dirname "$0")
 lib=${THV_LIB:-/thv/lib}
-[ -f "$lib/tmux.sh" ] || lib=$here/lib
+[ -f "$lib/tap.sh" ] || lib=$here/lib
+[ -f "$lib/tap.sh" ] || {
+	printf 'TAP version 13\n1..0 # SKIP no tap.sh in %s\n' "$lib"
+	exit 4
+}
 thv=${THV_BIN:-/thv/bin/thv}
 [ -x "$thv" ] || thv=$here/../user/thv
 payloads=${THV_PAYLOADS:-/thv/payloads}
 [ -d "$payloads" ] || payloads=$here/../payloads
 
-echo "TAP version 13"
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 4
-}
+# shellcheck source=tests/lib/tap.sh
+. "$lib/tap.sh"
+tap_header
 command -v tmux >/dev/null 2>&1 ||
-	skip_all "no tmux (scripts/install-deps.sh installs it)"
-[ -f "$lib/tmux.sh" ] || skip_all "no tmux.sh library in /thv/lib or $lib"
-[ -x "$thv" ] || skip_all "no runner $thv"
+	tap_skip_all "no tmux (scripts/install-deps.sh installs it)"
+[ -f "$lib/tmux.sh" ] || tap_skip_all "no tmux.sh library in /thv/lib or $lib"
+[ -x "$thv" ] || tap_skip_all "no runner $thv"
 for f in hello.bin cpuid.bin; do
-	[ -r "$payloads/$f" ] || skip_all "no $f in $payloads"
+	[ -r "$payloads/$f" ] || tap_skip_all "no $f in $payloads"
 done
-[ -c /dev/thv ] || skip_all "no /dev/thv: thv.ko is not loaded"
+[ -c /dev/thv ] || tap_skip_all "no /dev/thv: thv.ko is not loaded"
 # shellcheck source=tests/lib/tmux.sh
 . "$lib/tmux.sh"
 
@@ -67,31 +69,16 @@ trap 'tmux_stop; rm -rf "$tmp"' EXIT
 COLS=250
 ROWS=50
 
-n=0
-fails=0
 # tap STATUS SESSION MESSAGE...: STATUS 0 is a pass; a failure shows
 # the end of SESSION's screen as TAP comments.  The message quotes the
-# screen: its line breaks become " | " and its '#' "\#" (TAP 13), so
-# that it stays one TAP line without a directive.
+# screen: tap_escape (tap.sh) keeps it one TAP line without a directive.
 tap() {
 	_t_status=$1 _t_name=$2
 	shift 2
-	_t_msg=$(printf '%s\n' "$*" | sed 's/#/\\#/g' |
-		awk '{ printf "%s%s", (NR > 1 ? " | " : ""), $0 }')
-	n=$((n + 1))
-	if [ "$_t_status" = 0 ]; then
-		echo "ok $n $_t_msg"
-		return 0
-	fi
-	echo "not ok $n $_t_msg"
-	fails=$((fails + 1))
+	tap_result "$_t_status" "$(tap_escape "$*")" && return 0
 	echo "#   the screen of $_t_name (last 30 rows):"
 	screen "$_t_name" | tail -n 30 | sed 's/^/#   |/'
 	return 1
-}
-tap_skip() {
-	n=$((n + 1))
-	echo "ok $n $1 # SKIP $(printf '%s' "$2" | tr '\n#' ' .')"
 }
 
 # ---- reading the screen --------------------------------------------------
@@ -177,7 +164,8 @@ keys() {
 }
 
 # stop_line NAME: the last exit line on the screen, from "thv: #" on
-# (guest output that was not a whole line may stand before it).
+# (it starts a row of its own; the sed is only for a runner that
+# glued it to the guest's partial line).
 stop_line() {
 	screen "$1" | grep 'thv: #[0-9]* ' | tail -n 1 |
 		sed 's/^.*\(thv: #\)/\1/'
@@ -229,7 +217,7 @@ grep '; sent to user space$' "$tmp/trace" | sed 's/^thv: #[0-9]* //' \
 trace1=$(sed -n 1p "$tmp/user")
 trace2=$(sed -n 2p "$tmp/user")
 
-echo "1..18"
+tap_plan 19
 
 # ---- hello.bin, --break io: stops, step, regs, vmcs, explain, editing ----
 
@@ -414,6 +402,19 @@ s2=$(stop_line a)
 tap $? a "n: the next stop is the trace's second line, its number above" \
 	"$old (want '$trace2', screen '$s2')"
 
+# That stop came after the OUT of 'H': the guest's line so far is "H".
+# It must end its row, and the exit line start the next one, not stand
+# glued to it ("Hthv: #...": user/console.c).
+screen a >"$tmp/screen_h"
+after_h=$(grep -A1 -x 'H' "$tmp/screen_h" | tail -n 1)
+case $after_h in
+"thv: #"*" IO: OUT port 0x3f8, 1 byte, value 0x48 "*) ret=0 ;;
+*) ret=1 ;;
+esac
+[ $ret = 0 ] && ! grep -q '[^ ]thv: #' "$tmp/screen_h"
+tap $? a "the guest's 'H' ends its row; the exit line starts the next" \
+	"(screen after 'H': '$after_h')"
+
 # A bad command: one error line, then the prompt again.
 cmd a frobnicate
 out=$(last_out a)
@@ -558,4 +559,4 @@ tap $? c "NO_COLOR: no colour; rip marked '*' after n, rbx not (screen" \
 tmux_type c q
 tmux_wait_exit c "${THV_TMUX_WAIT:-30}" >/dev/null
 
-[ $fails -eq 0 ]
+tap_done

@@ -6,36 +6,26 @@
 # session, type commands, see their output on the screen, exit.  Tests of
 # interactive programs (thv run --step) build on this.  TAP on stdout.
 #
-# The library comes from $THV_LIB, else /thv/lib (the test VM), else
-# tests/lib next to this script (a host checkout).
+# The libraries (tmux.sh, tap.sh) come from $THV_LIB, else /thv/lib (the
+# test VM), else tests/lib next to this script (a host checkout).
 
 lib=${THV_LIB:-/thv/lib}
-[ -f "$lib/tmux.sh" ] || lib=$(dirname "$0")/lib
-echo "TAP version 13"
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "1..0 # SKIP no tmux (scripts/install-deps.sh installs it)"
+[ -f "$lib/tap.sh" ] || lib=$(dirname "$0")/lib
+[ -f "$lib/tap.sh" ] || {
+	printf 'TAP version 13\n1..0 # SKIP no tap.sh in %s\n' "$lib"
 	exit 4
-fi
-if [ ! -f "$lib/tmux.sh" ]; then
-	echo "1..0 # SKIP no tmux.sh library in /thv/lib or $lib"
-	exit 4
-fi
+}
+# shellcheck source=tests/lib/tap.sh
+. "$lib/tap.sh"
+tap_header
+command -v tmux >/dev/null 2>&1 ||
+	tap_skip_all "no tmux (scripts/install-deps.sh installs it)"
+[ -f "$lib/tmux.sh" ] || tap_skip_all "no tmux.sh library in /thv/lib or $lib"
+# shellcheck source=tests/lib/tmux.sh
 . "$lib/tmux.sh"
 
-n=0
-fails=0
-tap() {		# tap STATUS NAME: STATUS 0 is a pass
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		fails=$((fails + 1))
-	fi
-}
-
 trap tmux_stop EXIT
-echo "1..7"
+tap_plan 7
 
 # A shell with a prompt we can recognise; ENV= keeps a profile out.
 tmux_start smoke 80 24 \
@@ -72,4 +62,4 @@ status=$(tmux_wait_exit smoke 10)
 [ "$status" = 3 ]
 tap $? "exit ends the shell; its status 3 is seen (got '$status')"
 
-[ $fails -eq 0 ]
+tap_done

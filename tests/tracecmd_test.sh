@@ -13,17 +13,21 @@
 # The run's own summary line says how many VM exits there were in all
 # ("N VM exits in all"); the recording must hold exactly that many
 # thv_exit events, as many thv_entry events (each exit follows an
-# entry), and the kinds the cpuid payload is made of.  TAP on stdout.
+# entry), and the kinds the cpuid payload is made of.  TAP on stdout
+# (tests/lib/tap.sh: $THV_LIB, else /thv/lib, else tests/lib).
 
-echo "TAP version 13"
-if ! command -v trace-cmd >/dev/null 2>&1; then
-	echo "1..0 # SKIP no trace-cmd (scripts/install-deps.sh installs it)"
+lib=${THV_LIB:-/thv/lib}
+[ -f "$lib/tap.sh" ] || lib=$(dirname "$0")/lib
+[ -f "$lib/tap.sh" ] || {
+	printf 'TAP version 13\n1..0 # SKIP no tap.sh in %s\n' "$lib"
 	exit 4
-fi
-if [ ! -c /dev/thv ]; then
-	echo "1..0 # SKIP no /dev/thv"
-	exit 4
-fi
+}
+# shellcheck source=tests/lib/tap.sh
+. "$lib/tap.sh"
+tap_header
+command -v trace-cmd >/dev/null 2>&1 ||
+	tap_skip_all "no trace-cmd (scripts/install-deps.sh installs it)"
+[ -c /dev/thv ] || tap_skip_all "no /dev/thv"
 thv=${THV_BIN:-/thv/bin/thv}
 payload=${THV_PAYLOADS:-/thv/payloads}/cpuid.bin
 dat=/tmp/thv-trace.dat
@@ -37,9 +41,8 @@ dat=/tmp/thv-trace.dat
 # on every lane.
 timeout 30 trace-cmd reset >/dev/null 2>&1
 if ! out=$(timeout 60 trace-cmd start -e thv:thv_entry -e thv:thv_exit 2>&1); then
-	echo "1..0 # SKIP trace-cmd start did not finish in 60 s on this" \
-		"(emulated) CPU; stats.tracepoints checks the thv events" \
-		"through tracefs"
+	tap_skip_plan "trace-cmd start did not finish in 60 s on this \
+(emulated) CPU; stats.tracepoints checks the thv events through tracefs"
 	echo "$out" | tail -n 3 | sed 's/^/# /'
 	timeout 30 trace-cmd reset >/dev/null 2>&1
 	exit 4
@@ -52,25 +55,12 @@ timeout 30 trace-cmd stop >/dev/null 2>&1
 xrc=$?
 if [ $xrc = 124 ] || [ $xrc = 143 ]; then
 	# Seen on the 6.12 Bochs lane: start finished, extract did not.
-	echo "1..0 # SKIP trace-cmd extract did not finish in 90 s on this" \
-		"(emulated) CPU; stats.tracepoints checks the thv events" \
-		"through tracefs"
+	tap_skip_plan "trace-cmd extract did not finish in 90 s on this \
+(emulated) CPU; stats.tracepoints checks the thv events through tracefs"
 	timeout 30 trace-cmd reset >/dev/null 2>&1
 	exit 4
 fi
-echo "1..5"
-
-n=0
-fails=0
-tap() {		# tap STATUS NAME
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		fails=$((fails + 1))
-	fi
-}
+tap_plan 5
 
 [ $rc = 0 ] && [ -s "$dat" ]
 tap $? "trace-cmd start -e thv, a run, trace-cmd extract (status $rc, extract $xrc)"
@@ -98,7 +88,7 @@ next_rip=$(echo "$report" | grep -A1 'thv_exit: *vcpu [0-9]* cpuid reason' |
 [ -n "$cpuid_rip" ] && [ -n "$next_rip" ] &&
 	[ $((next_rip)) = $((cpuid_rip + 2)) ]
 tap $? "after a CPUID exit the next entry is 2 bytes on ($cpuid_rip -> $next_rip)"
-if [ $fails -ne 0 ]; then
+if ! tap_done; then
 	echo "# the run said:"
 	echo "$out" | tail -n 3 | sed 's/^/#   /'
 	echo "# the first lines of the report:"
@@ -106,4 +96,4 @@ if [ $fails -ne 0 ]; then
 fi
 rm -f "$dat"
 timeout 30 trace-cmd reset >/dev/null 2>&1
-[ $fails -eq 0 ]
+tap_done

@@ -28,7 +28,7 @@ static uint64_t hc_puts(struct thv_runner *r, const uint64_t a[4])
 	len = strnlen(s, max);
 	if (len == max)
 		return HC_ERROR;	/* no NUL in RAM or over the limit */
-	fwrite(s, 1, len, stdout);
+	console__guest_write(s, len);
 	fflush(stdout);
 	return len;
 }

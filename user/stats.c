@@ -122,8 +122,11 @@ static void stats__json_write(FILE *f, struct thv_runner *r)
 	fprintf(f, "{\n  \"status\": %d,\n  \"end\": ", r->status);
 	thv_json_str(f, r->end_msg);
 	fprintf(f, ",\n  \"exits\": %" PRIu64 ",\n  \"vm_exits\": %" PRIu64
+		",\n  \"steps_no_vm_exit\": %" PRIu64
+		",\n  \"windows_no_vm_exit\": %" PRIu64
 		",\n  \"user\": {", r->exits,
-		(uint64_t)(r->vm.run ? r->vm.run->exits : 0));
+		(uint64_t)(r->vm.run ? r->vm.run->exits : 0),
+		r->steps_no_vmexit, r->windows_no_vmexit);
 	for (i = 0; i <= THV_EXIT_MAX; i++)
 		if (r->exits_by_reason[i])
 			stats__json_entry(f, &first, i < THV_EXIT_MAX ?

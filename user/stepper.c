@@ -658,11 +658,21 @@ void stepper__after_exit(struct thv_runner *r)
 		return;
 	st.have_regs = !thv_get_regs(&r->vm, &st.regs) &&
 		       !thv_get_sregs(&r->vm, &st.sregs);
+	/*
+	 * Out with the guest's text so far, so that the screen shows what
+	 * the guest did before this exit.  A partial line gets its row ended
+	 * before the exit line (console.c); with --trace, trace.c printed
+	 * the exit line already.
+	 */
 	fflush(stdout);
-	if (!r->opt.trace)
+	if (!r->opt.trace) {
+		console__fresh_line();
 		fprintf(stderr, "%s\n", r->exit_line);
+	}
 	if (r->done)
 		printf("(the run ends when you go on: %s)\n", r->end_msg);
+	/* No guest time passes while we wait for the user (timer.c). */
+	host_timer__pause();
 	for (;;) {
 		ret = stepper__read(line, sizeof(line));
 		if (ret < 0) {
@@ -684,6 +694,7 @@ void stepper__after_exit(struct thv_runner *r)
 			break;
 		fflush(stdout);
 	}
+	host_timer__resume();
 	fflush(stdout);
 	st.prev_regs = st.regs;
 	st.prev_sregs = st.sregs;

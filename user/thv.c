@@ -37,6 +37,7 @@ void thv_err(const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
+	console__fresh_line();
 	fputs("thv: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -51,6 +52,7 @@ void runner__log(struct thv_runner *r, const char *fmt, ...)
 	if (r->opt.quiet)
 		return;
 	fflush(stdout);
+	console__fresh_line();
 	fputs("thv: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -610,6 +612,7 @@ static int run_main(int argc, char **argv)
 	ret = run_parse(&r->opt, argc, argv);
 	if (ret >= 0)
 		return ret;
+	console__init();
 	/* Payload first: its errors need no /dev/thv. */
 	ret = payload__read(r);
 	if (ret)

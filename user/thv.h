@@ -109,6 +109,14 @@ struct thv_runner {
 	uint64_t unclaimed_mmio;
 	uint64_t unhandled_msr;		/* MSR exits answered with #GP */
 	uint64_t irqs_injected;		/* THV_INTERRUPTs that were accepted */
+	/*
+	 * Stops that were no VM exit (run->hw_exit_valid = 0): thv.ko ended
+	 * THV_RUN before entering the guest, for a single step that an
+	 * instruction finished in the kernel completed (an IN the runner
+	 * answered), or for an interrupt window that was already open.
+	 */
+	uint64_t steps_no_vmexit;
+	uint64_t windows_no_vmexit;
 
 	/* issue 5: tracing, statistics, the stepper */
 	uint32_t backend;		/* THV_BACKEND_SVM or _VMX */
@@ -224,6 +232,25 @@ unsigned int host_timer__take(enum host_timer_id id);
 int host_timer__signal(void);
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t host_clock_ns(void);
+/*
+ * The guest's clock: CLOCK_MONOTONIC less the time the stepper held the
+ * guest at its prompt.  Device models count their timers against it.
+ */
+uint64_t guest_clock_ns(void);
+/* Stop guest time (timers keep what is left of their period), go on. */
+void host_timer__pause(void);
+void host_timer__resume(void);
+
+/* ---- the guest's output and the runner's lines (console.c) ---- */
+/* Do stdout and stderr go to the same place?  Call once, at the start. */
+void console__init(void);
+/* The guest's bytes, to stdout (the caller flushes as it did). */
+void console__guest_write(const void *buf, size_t len);
+/*
+ * Before a line on stderr: end the guest's partial line first, if it is
+ * on the same screen or file.  Never adds a blank line.
+ */
+void console__fresh_line(void);
 
 /* ---- devices (devices/) ---- */
 int uart__init(void);

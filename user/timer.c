@@ -15,6 +15,18 @@
  * The handler runs with SA_RESTART, so a tick that lands in the middle
  * of writing the guest's output to stdout restarts the write() instead
  * of failing it; THV_RUN itself returns -EINTR either way.
+ *
+ * Guest time.  While the exit stepper (`--step`) waits at its prompt,
+ * the guest is not running: no time should pass for it, or a student
+ * who reads the registers for a minute comes back to a timer that has
+ * long expired (and to a PIT count that jumped).  host_timer__pause()
+ * stops every armed timer and remembers what was left of it;
+ * host_timer__resume() starts them again with exactly that much left,
+ * so each deadline moves by the paused time.  The device models read
+ * their counters against guest_clock_ns(), CLOCK_MONOTONIC minus all
+ * the paused time, so their counts stand still too.  (A hardware debugger
+ * that halts a real CPU cannot stop the timers around it; a hypervisor
+ * can, as QEMU stops its virtual clock while a VM is paused.)
  */
 #include <errno.h>
 #include <signal.h>
@@ -28,12 +40,25 @@ static bool host_timer_made[HOST_TIMER_MAX];
 static unsigned int host_timer_counts[HOST_TIMER_MAX];
 static struct thv_run *volatile host_timer_run;
 
+/* host_timer__pause(): what each timer had left; the paused time. */
+static struct itimerspec host_timer_left[HOST_TIMER_MAX];
+static bool host_timer_paused;
+static uint64_t host_pause_start_ns, host_paused_ns;
+
 uint64_t host_clock_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+uint64_t guest_clock_ns(void)
+{
+	uint64_t now = host_timer_paused ? host_pause_start_ns :
+		       host_clock_ns();
+
+	return now - host_paused_ns;
 }
 
 int host_timer__signal(void)
@@ -103,6 +128,11 @@ static void host_timer__set(enum host_timer_id id, uint64_t first_ns,
 	its.it_value.tv_nsec = first_ns % 1000000000ULL;
 	its.it_interval.tv_sec = period_ns / 1000000000ULL;
 	its.it_interval.tv_nsec = period_ns % 1000000000ULL;
+	if (host_timer_paused) {
+		/* Armed at a stop: it starts when the guest runs again. */
+		host_timer_left[id] = its;
+		its.it_value.tv_sec = its.it_value.tv_nsec = 0;
+	}
 	timer_settime(host_timers[id], 0, &its, NULL);
 	/* Expiries of the old setting are stale now. */
 	__atomic_store_n(&host_timer_counts[id], 0, __ATOMIC_SEQ_CST);
@@ -126,4 +156,44 @@ unsigned int host_timer__take(enum host_timer_id id)
 		return 0;
 	return __atomic_exchange_n(&host_timer_counts[id], 0,
 				   __ATOMIC_SEQ_CST);
+}
+
+void host_timer__pause(void)
+{
+	static const struct itimerspec stop;	/* it_value 0: disarm */
+	int id;
+
+	if (host_timer_paused)
+		return;
+	host_pause_start_ns = host_clock_ns();
+	host_timer_paused = true;
+	for (id = 0; id < HOST_TIMER_MAX; id++) {
+		if (!host_timer_made[id])
+			continue;
+		/*
+		 * Disarming returns what was left (it_value) and the period
+		 * in one call.  Expiries counted before the pause stay: they
+		 * happened while the guest ran.
+		 */
+		timer_settime(host_timers[id], 0, &stop, &host_timer_left[id]);
+	}
+}
+
+void host_timer__resume(void)
+{
+	int id;
+
+	if (!host_timer_paused)
+		return;
+	host_timer_paused = false;
+	host_paused_ns += host_clock_ns() - host_pause_start_ns;
+	for (id = 0; id < HOST_TIMER_MAX; id++) {
+		struct itimerspec *its = &host_timer_left[id];
+
+		if (!host_timer_made[id] ||
+		    (!its->it_value.tv_sec && !its->it_value.tv_nsec))
+			continue;	/* it was not armed */
+		timer_settime(host_timers[id], 0, its, NULL);
+		memset(its, 0, sizeof(*its));
+	}
 }

@@ -147,7 +147,10 @@ void trace__exit(struct thv_runner *r, const char *name, const char *detail)
 	/*
 	 * No fflush(stdout) here: stdout is line buffered while tracing, so
 	 * the guest's text comes out in whole lines between trace lines
-	 * instead of one character glued to the front of each.
+	 * instead of one character glued to the front of each.  Bytes the
+	 * guest's partial line already has on the screen (after a stop of
+	 * the stepper) get their row ended first: console.c.
 	 */
+	console__fresh_line();
 	fprintf(stderr, "%s\n", r->exit_line);
 }

@@ -443,9 +443,11 @@ static void vcpu__inject(struct thv_runner *r)
 	else
 		pic__ack();
 	r->irqs_injected++;
-	if (r->opt.trace)
+	if (r->opt.trace) {
+		console__fresh_line();
 		fprintf(stderr, "thv: inject vector %d (%s)\n", v,
 			from_lapic ? "local APIC" : "PIC");
+	}
 }
 
 /*
@@ -569,6 +571,28 @@ static void vcpu__count(struct thv_runner *r, uint32_t reason)
 	r->exits_by_reason[reason < THV_EXIT_MAX ? reason : THV_EXIT_MAX]++;
 }
 
+/*
+ * Not every return of THV_RUN is a VM exit.  thv.ko checks some things
+ * before it enters the guest and may end THV_RUN right there, without
+ * a VMRUN/VMRESUME: a single step that is over already (the instruction
+ * at the stop was an IN or OUT, and finishing it in the kernel moved
+ * RIP: kmod/debug.c), or an interrupt window that is open already.
+ * Then run->hw_exit_valid is 0.  The summary counts these apart, so
+ * that its numbers add up: the stops that were VM exits plus these
+ * (plus INTR, a signal) are the runner's exits.
+ */
+static void vcpu__count_no_vmexit(struct thv_runner *r)
+{
+	struct thv_run *run = r->vm.run;
+
+	if (run->hw_exit_valid)
+		return;
+	if (run->exit_reason == THV_EXIT_DEBUG)
+		r->steps_no_vmexit++;
+	else if (run->exit_reason == THV_EXIT_IRQ_WINDOW)
+		r->windows_no_vmexit++;
+}
+
 static void vcpu__dispatch(struct thv_runner *r)
 {
 	struct thv_run *run = r->vm.run;
@@ -675,6 +699,7 @@ int vcpu__run_loop(struct thv_runner *r)
 			break;
 		}
 		vcpu__count(r, run->exit_reason);
+		vcpu__count_no_vmexit(r);
 		t0 = host_clock_ns();
 		vcpu__dispatch(r);
 		/* --stats: the runner's own time per exit reason. */
@@ -691,11 +716,26 @@ int vcpu__run_loop(struct thv_runner *r)
 	return r->status;
 }
 
+/* "; 1 exit was no VM exit: 1 step completed in the kernel" */
+static void vcpu__print_no_vmexit(struct thv_runner *r, uint64_t nohw)
+{
+	uint64_t s = r->steps_no_vmexit, w = r->windows_no_vmexit;
+
+	fprintf(stderr, "; %" PRIu64 " exit%s no VM exit: ", nohw,
+		nohw == 1 ? " was" : "s were");
+	if (s)
+		fprintf(stderr, "%" PRIu64 " step%s completed in the kernel",
+			s, s == 1 ? "" : "s");
+	if (w)
+		fprintf(stderr, "%s%" PRIu64 " interrupt window%s open at "
+			"entry", s ? ", " : "", w, w == 1 ? "" : "s");
+}
+
 void vcpu__print_summary(struct thv_runner *r)
 {
 	char counts[256];
 	size_t off = 0;
-	uint64_t all = r->vm.run ? r->vm.run->exits : 0, user;
+	uint64_t all = r->vm.run ? r->vm.run->exits : 0, user, nohw;
 	uint32_t i;
 
 	if (r->opt.quiet)
@@ -709,6 +749,7 @@ void vcpu__print_summary(struct thv_runner *r)
 				r->exits_by_reason[i]);
 	}
 	fflush(stdout);
+	console__fresh_line();
 	fprintf(stderr, "thv: %s after %" PRIu64 " exit%s (%s)", r->end_msg,
 		r->exits, r->exits == 1 ? "" : "s", counts);
 	if (r->unclaimed_io || r->unclaimed_mmio)
@@ -723,13 +764,19 @@ void vcpu__print_summary(struct thv_runner *r)
 	/*
 	 * CPUID, host interrupts, nested page faults on RAM...  With
 	 * THV_DEBUG_EXIT_ALL (--trace, --step) those came here too, as
-	 * KERNEL exits; INTR is a signal, not a VM exit.
+	 * KERNEL exits.  INTR is a signal, not a VM exit, and neither are
+	 * the stops thv.ko made before entering the guest
+	 * (vcpu__count_no_vmexit): what is left are the VM exits thv.ko
+	 * left to user space.
 	 */
+	nohw = r->steps_no_vmexit + r->windows_no_vmexit;
 	user = r->exits - r->exits_by_reason[THV_EXIT_INTR] -
-	       r->exits_by_reason[THV_EXIT_KERNEL];
+	       r->exits_by_reason[THV_EXIT_KERNEL] - nohw;
 	if (all > user)
 		fprintf(stderr, "; %" PRIu64 " VM exits in all, %" PRIu64
 			" of them handled inside thv.ko", all, all - user);
+	if (nohw)
+		vcpu__print_no_vmexit(r, nohw);
 	if (r->end_note)
 		fprintf(stderr, "; %s", r->end_note);
 	fputc('\n', stderr);

@@ -234,7 +234,7 @@ static void lapic__timer_start(struct lapic_state *s)
 {
 	uint64_t period = lapic__period_ns(s);
 
-	s->timer_start_ns = host_clock_ns();
+	s->timer_start_ns = guest_clock_ns();
 	if (!s->timer_initial) {
 		host_timer__disarm(HOST_TIMER_LAPIC);
 		s->timer_armed = false;
@@ -252,7 +252,7 @@ static uint32_t lapic__current_count(const struct lapic_state *s)
 	if (!s->timer_initial || !s->timer_armed)
 		return 0;
 	period = lapic__period_ns(s);
-	elapsed = host_clock_ns() - s->timer_start_ns;
+	elapsed = guest_clock_ns() - s->timer_start_ns;
 	if (elapsed >= period) {
 		if (!lapic__periodic(s))
 			return 0;	/* fired; the signal is on its way */

@@ -82,7 +82,7 @@ static uint16_t pit__count(const struct pit_counter *c)
 
 	if (!c->reload)
 		return 0;
-	elapsed = host_clock_ns() - c->start_ns;
+	elapsed = guest_clock_ns() - c->start_ns;
 	clocks = elapsed * PIT_HZ / 1000000000ULL;
 	if (c->mode == 2 || c->mode == 3)
 		return (uint16_t)(c->reload - clocks % c->reload);
@@ -96,7 +96,7 @@ static void pit__start(struct pit_state *s, unsigned int i)
 	struct pit_counter *c = &s->c[i];
 	uint64_t period = pit__period_ns(c->reload);
 
-	c->start_ns = host_clock_ns();
+	c->start_ns = guest_clock_ns();
 	if (i != 0)
 		return;
 	if (period < PIT_MIN_PERIOD_NS)

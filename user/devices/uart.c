@@ -47,7 +47,7 @@ static const char * const uart_reg_names[2][UART_LEN] = {
 /* The byte the guest sends: to stdout; the trace note shows it too. */
 static void uart__transmit(uint8_t c, char *desc, size_t desc_len)
 {
-	putchar(c);
+	console__guest_write(&c, 1);
 	if (c == '\n')
 		fflush(stdout);
 	if (c == '\n')

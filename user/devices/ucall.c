@@ -59,9 +59,9 @@ static void ucall__io(struct thv_runner *r, struct ioport_dev *dev,
 		break;
 	case THV_UCALL_PRINT:
 		snprintf(desc, desc_len, "ucall PRINT");
-		fputs(uc.buf, stdout);
+		console__guest_write(uc.buf, strlen(uc.buf));
 		if (!*uc.buf || uc.buf[strlen(uc.buf) - 1] != '\n')
-			fputc('\n', stdout);
+			console__guest_write("\n", 1);
 		fflush(stdout);
 		break;
 	case THV_UCALL_SYNC:
