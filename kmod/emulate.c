@@ -15,7 +15,7 @@
 #include "thv.h"
 
 /*
- * Copy guest-physical memory.  Called from THV_RUN, while nr_running keeps
+ * Copy guest-physical memory.  Called from THV_RUN, while vm->run_lock keeps
  * the memory slots from changing; may sleep (a page used for the first
  * time is pinned, vm.c).  Returns 0 or -EFAULT if any byte is not backed
  * by RAM.

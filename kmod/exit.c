@@ -305,7 +305,7 @@ static int thv_handle_npf(struct thv_vcpu *vcpu, struct thv_exit *exit)
 
 	/*
 	 * No lock for the lookup: the slots cannot change while this vCPU
-	 * is inside THV_RUN (vm->nr_running, vm.c), so an MMIO access, which
+	 * is inside THV_RUN (vm->run_lock, thv.h), so an MMIO access, which
 	 * comes here every time, takes no lock at all.  Mapping a page does:
 	 * two vCPUs may fault on the same table at once.
 	 */

@@ -118,6 +118,7 @@ static int __init thv_init(void)
 	}
 
 	thv_fpu_setup();
+	thv_stats_setup();
 	ret = thv_ops->hardware_setup(&thv_caps);
 	if (ret)
 		return ret;	/* the backend printed the one clear line */

@@ -15,6 +15,7 @@
 
 #include <linux/types.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/kref.h>
 #include <linux/mm_types.h>
 #include "../include/uapi/thv.h"
@@ -88,13 +89,18 @@ struct thv_exit_counters {
 
 struct thv_vm {
 	struct kref ref;		/* the VM fd and each vCPU fd hold one */
-	struct mutex lock;		/* slots, mmu, vcpus[], nr_running */
+	struct mutex lock;		/* slots, mmu, vcpus[] */
 	struct thv_memslot slots[THV_MAX_SLOTS];
 	u64 mem_bytes;			/* all slots together */
 	struct thv_mmu mmu;
 	u64 mmu_generation;		/* bumped when mappings are removed */
 	struct thv_vcpu *vcpus[THV_MAX_VCPUS];
-	int nr_running;			/* vCPUs inside THV_RUN */
+	/*
+	 * Read-held by every vCPU inside THV_RUN, which counts on the
+	 * memory slots staying put; THV_SET_MEMORY_REGION takes it for
+	 * writing, or fails with EBUSY (vm.c).
+	 */
+	struct rw_semaphore run_lock;
 	struct mm_struct *mm;		/* owner of the pinned pages */
 
 	/* Debugging and statistics: stats.c, debugfs.c. */
@@ -410,6 +416,7 @@ int thv_vcpu_create_fd(struct thv_vm *vm, unsigned long id);
 
 /* stats.c */
 extern const char * const thv_kind_names[THV_KIND_NR];
+void thv_stats_setup(void);
 void thv_stats_entry(struct thv_vcpu *vcpu);
 void thv_stats_exit(struct thv_vcpu *vcpu, const struct thv_exit *exit);
 void thv_stats_retire(struct thv_vcpu *vcpu);

@@ -46,9 +46,11 @@ static int thv_vcpu_run(struct thv_vcpu *vcpu)
 		return 0;
 	}
 
-	mutex_lock(&vm->lock);
-	vm->nr_running++;
-	mutex_unlock(&vm->lock);
+	/*
+	 * The slots stay as they are while we run (thv.h, run_lock).  The
+	 * read side of an rwsem is one atomic add: no lock on the way in.
+	 */
+	down_read(&vm->run_lock);
 
 	rip = vcpu->rip;
 	thv_complete_pending(vcpu);
@@ -89,9 +91,7 @@ static int thv_vcpu_run(struct thv_vcpu *vcpu)
 	run->exits = vcpu->exits;
 	thv_events_to_user(vcpu);
 
-	mutex_lock(&vm->lock);
-	vm->nr_running--;
-	mutex_unlock(&vm->lock);
+	up_read(&vm->run_lock);
 	return ret;
 }
 

@@ -60,7 +60,7 @@ void thv_vm_put(struct thv_vm *vm)
 
 /*
  * The slot backing gpa, or NULL (MMIO).  Caller holds vm->lock, or is in
- * THV_RUN, where vm->nr_running keeps the slots from changing.
+ * THV_RUN, where vm->run_lock keeps the slots from changing.
  */
 struct thv_memslot *thv_gpa_to_slot(struct thv_vm *vm, u64 gpa)
 {
@@ -196,9 +196,11 @@ static int thv_vm_set_memory_region(struct thv_vm *vm,
 		return -EIO;	/* only the creating process maps memory */
 
 	mutex_lock(&vm->lock);
-	ret = -EBUSY;
-	if (vm->nr_running)
-		goto out;
+	/* Not under a running vCPU's feet (thv.h, run_lock). */
+	if (!down_write_trylock(&vm->run_lock)) {
+		mutex_unlock(&vm->lock);
+		return -EBUSY;
+	}
 	ret = thv_check_region(vm, r);
 	if (ret)
 		goto out;
@@ -238,6 +240,7 @@ static int thv_vm_set_memory_region(struct thv_vm *vm,
 	vm->mem_bytes += new.npages << PAGE_SHIFT;
 	ret = 0;
 out:
+	up_write(&vm->run_lock);
 	mutex_unlock(&vm->lock);
 	return ret;
 }
@@ -286,6 +289,7 @@ int thv_vm_create_fd(void)
 		return -ENOMEM;
 	kref_init(&vm->ref);
 	mutex_init(&vm->lock);
+	init_rwsem(&vm->run_lock);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 
