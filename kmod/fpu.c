@@ -138,6 +138,23 @@ void thv_xcr0_guest(struct thv_vcpu *vcpu)
 
 void thv_xcr0_host(struct thv_vcpu *vcpu)
 {
-	if (thv_xfeatures && vcpu->xcr0 != thv_host_xcr0)
+	u64 now;
+
+	if (!thv_xfeatures)
+		return;
+	/*
+	 * XSETBV always exits on VMX (SDM Vol. 3C 26.1.2) and exits on SVM
+	 * with its intercept set (APM Vol. 2 15.9), so XCR0 cannot change
+	 * while the guest runs.  But QEMU 7.2's TCG does not intercept
+	 * XSETBV in an SVM guest: the guest's XSETBV writes the CPU's XCR0
+	 * directly, and the next entry would load the stale value again
+	 * (make check saw XGETBV read 1 after XSETBV set 3, whenever a host
+	 * interrupt came in between).  One XGETBV keeps us honest: what
+	 * the CPU holds is the guest's XCR0.  The CPU checked the value.
+	 */
+	now = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	if (now != vcpu->xcr0 && !(now & ~thv_xfeatures))
+		vcpu->xcr0 = now;
+	if (now != thv_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, thv_host_xcr0);
 }
