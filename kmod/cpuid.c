@@ -193,11 +193,17 @@ static void thv_cpuid_apply(const struct thv_cpuid_entry *e, u32 leaf,
 }
 
 /* thv's answer without a table: the real CPU's, with changes. */
-static void thv_cpuid_default(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
+static __always_inline void thv_cpuid_default(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
 			      u32 *eax, u32 *ebx, u32 *ecx, u32 *edx)
 {
-	/* Start from what the real CPU says... */
-	cpuid_count(leaf, subleaf, eax, ebx, ecx, edx);
+	/*
+	 * Start from what the real CPU says (the instruction itself: the
+	 * kernel's paravirt hook for it serves Xen PV guests, where there
+	 * is no SVM or VMX for thv to use)...
+	 */
+	*eax = leaf;
+	*ecx = subleaf;
+	native_cpuid(eax, ebx, ecx, edx);
 
 	/* ...and change what a guest of thv must see differently. */
 	switch (leaf) {
@@ -252,8 +258,9 @@ static void thv_cpuid_default(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
 	}
 }
 
-void thv_cpuid(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
-	       u32 *eax, u32 *ebx, u32 *ecx, u32 *edx)
+static __always_inline void __thv_cpuid(struct thv_vcpu *vcpu, u32 leaf,
+					u32 subleaf, u32 *eax, u32 *ebx,
+					u32 *ecx, u32 *edx)
 {
 	const struct thv_cpuid_entry *e;
 
@@ -271,6 +278,30 @@ void thv_cpuid(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
 		if ((*ecx & C1_ECX_XSAVE) && thv_guest_osxsave(vcpu))
 			*ecx |= C1_ECX_OSXSAVE;
 	}
+}
+
+void thv_cpuid(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
+	       u32 *eax, u32 *ebx, u32 *ecx, u32 *edx)
+{
+	__thv_cpuid(vcpu, leaf, subleaf, eax, ebx, ecx, edx);
+}
+
+/*
+ * The guest ran CPUID: the leaf in EAX, the sub-leaf in ECX, the answer
+ * in EAX, EBX, ECX and EDX, their upper halves cleared (SDM Vol. 2A
+ * CPUID).  One function with the lookup inlined: this runs on every
+ * CPUID exit, on the fast path (exit.c, thv_exit_fastpath).
+ */
+void thv_cpuid_guest(struct thv_vcpu *vcpu)
+{
+	u64 *r = vcpu->regs;
+	u32 a, b, c, d;
+
+	__thv_cpuid(vcpu, r[THV_RAX], r[THV_RCX], &a, &b, &c, &d);
+	r[THV_RAX] = a;
+	r[THV_RBX] = b;
+	r[THV_RCX] = c;
+	r[THV_RDX] = d;
 }
 
 /* Does the guest see x2APIC?  Then IA32_APIC_BASE.EXTD is writable. */

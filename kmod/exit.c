@@ -23,12 +23,14 @@
 #include <linux/kernel.h>
 #include <linux/nospec.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/io.h>
 #include <asm/msr-index.h>
 #include <asm/msr.h>
 #include <asm/fpu/types.h>
 #include <asm/trapnr.h>
 #include "thv.h"
+#include "stats.h"
 
 static u64 thv_next_rip(struct thv_vcpu *vcpu, const struct thv_exit *exit)
 {
@@ -103,10 +105,32 @@ static u64 thv_read_reg(struct thv_vcpu *vcpu, int reg, bool high8, u8 size)
  * goes into the guest's AL/AX/EAX first.  Only now is the instruction
  * complete, and the guest continues as if OUT had simply worked.
  */
-void thv_complete_pending(struct thv_vcpu *vcpu)
+/* The data of an IN or an MMIO read, from userspace into a register. */
+static noinline void thv_complete_read(struct thv_vcpu *vcpu)
 {
 	struct thv_run *run = vcpu->run;
 	u64 val = 0;
+
+	if (vcpu->pending == THV_PENDING_IO_IN) {
+		/* Our own copy of the size: userspace may scribble on run. */
+		memcpy(&val, (u8 *)run + THV_RUN_IO_DATA_OFFSET,
+		       vcpu->pending_len);
+		thv_write_reg(vcpu, THV_RAX, false, vcpu->pending_len, val);
+		return;
+	}
+	memcpy(&val, run->mmio.data, vcpu->pending_len);
+	if (vcpu->pending_sign && vcpu->pending_len < 8) {
+		int shift = 64 - 8 * vcpu->pending_len;
+
+		val = (u64)((s64)(val << shift) >> shift);
+	}
+	thv_write_reg(vcpu, vcpu->pending_reg, vcpu->pending_high8,
+		      vcpu->pending_dst_size, val);
+}
+
+void thv_complete_pending(struct thv_vcpu *vcpu)
+{
+	struct thv_run *run = vcpu->run;
 
 	switch (vcpu->pending) {
 	case THV_PENDING_NONE:
@@ -114,20 +138,8 @@ void thv_complete_pending(struct thv_vcpu *vcpu)
 	case THV_PENDING_SKIP:
 		break;
 	case THV_PENDING_IO_IN:
-		/* Our own copy of the size: userspace may scribble on run. */
-		memcpy(&val, (u8 *)run + THV_RUN_IO_DATA_OFFSET,
-		       vcpu->pending_len);
-		thv_write_reg(vcpu, THV_RAX, false, vcpu->pending_len, val);
-		break;
 	case THV_PENDING_MMIO_READ:
-		memcpy(&val, run->mmio.data, vcpu->pending_len);
-		if (vcpu->pending_sign && vcpu->pending_len < 8) {
-			int shift = 64 - 8 * vcpu->pending_len;
-
-			val = (u64)((s64)(val << shift) >> shift);
-		}
-		thv_write_reg(vcpu, vcpu->pending_reg, vcpu->pending_high8,
-			      vcpu->pending_dst_size, val);
+		thv_complete_read(vcpu);
 		break;
 	case THV_PENDING_HYPERCALL:
 		vcpu->regs[THV_RAX] = run->hypercall.ret;
@@ -198,10 +210,18 @@ static int thv_handle_io(struct thv_vcpu *vcpu, struct thv_exit *exit)
 		vcpu->pending_len = size;
 		thv_set_pending(vcpu, THV_PENDING_IO_IN, exit);
 	} else {
-		u64 val = thv_read_reg(vcpu, THV_RAX, false, size);
+		u32 val = thv_read_reg(vcpu, THV_RAX, false, size);
+		u8 *data = (u8 *)run + THV_RUN_IO_DATA_OFFSET;
 
+		/* AL, AX or EAX, little-endian, byte by byte: no memcpy. */
 		run->io.direction = THV_EXIT_IO_OUT;
-		memcpy((u8 *)run + THV_RUN_IO_DATA_OFFSET, &val, size);
+		data[0] = val;
+		if (size > 1)
+			data[1] = val >> 8;
+		if (size > 2) {
+			data[2] = val >> 16;
+			data[3] = val >> 24;
+		}
 		thv_set_pending(vcpu, THV_PENDING_SKIP, exit);
 	}
 	return 0;
@@ -332,14 +352,7 @@ static int thv_handle_npf(struct thv_vcpu *vcpu, struct thv_exit *exit)
 /* CPUID never leaves the kernel: see cpuid.c for what the guest sees. */
 static int thv_handle_cpuid(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
-	u64 *r = vcpu->regs;
-	u32 a, b, c, d;
-
-	thv_cpuid(vcpu, r[THV_RAX], r[THV_RCX], &a, &b, &c, &d);
-	r[THV_RAX] = a;
-	r[THV_RBX] = b;
-	r[THV_RCX] = c;
-	r[THV_RDX] = d;
+	thv_cpuid_guest(vcpu);
 	thv_skip_insn(vcpu, exit);
 	return 1;
 }
@@ -713,6 +726,41 @@ static const thv_exit_handler_t thv_exit_handlers[THV_X_NR] = {
 	[THV_X_STEP]		= thv_handle_step,
 };
 
+/*
+ * TOUR(7.2 __thv_exit_fastpath): The fast path.  Going back through the run
+ * loop costs more than most in-kernel exits themselves: the guest's FPU
+ * and XCR0 are put away and loaded again, interrupts are let in, the
+ * loop's checks run.  An exit that needs only the vCPU's registers is
+ * handled right after the world switch instead, with interrupts still
+ * held (GIF = 0 on SVM, IF = 0 on VMX), and the backend enters the
+ * guest again at once.  Nothing is lost by waiting: an interrupt that
+ * arrives meanwhile stays pending and makes the next entry exit at once
+ * (SVM's INTR intercept, VMX's external-interrupt exiting), and that
+ * exit takes the slow way, through signal checks and cond_resched().
+ * KVM does the same for some MSR writes (its "fastpath", x86.c).
+ *
+ * Only CPUID goes this way, and only when nothing else is waiting:
+ * no event to inject, no interrupt window, no stepping or debug
+ * reporting, no request to stop.  Everything an exit owes is still
+ * paid: the exit counted, its time and tracepoints (stats.c).
+ */
+bool __thv_exit_fastpath(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	struct thv_run *run = vcpu->run;
+
+	if (vcpu->debug_flags ||
+	    vcpu->exc_queued || vcpu->irq_queued ||
+	    READ_ONCE(run->request_interrupt_window) ||
+	    READ_ONCE(run->request_immediate_exit) ||
+	    signal_pending(current))
+		return false;
+	vcpu->exits++;
+	thv_stats_exit(vcpu, exit);
+	thv_handle_cpuid(vcpu, exit);
+	thv_stats_entry(vcpu);
+	return true;
+}
+
 int thv_handle_exit(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
 	struct thv_run *run = vcpu->run;
@@ -725,7 +773,11 @@ int thv_handle_exit(struct thv_vcpu *vcpu, struct thv_exit *exit)
 		kind = THV_X_UNHANDLED;
 	kind = array_index_nospec(kind, THV_X_NR);
 	thv_debug_snap(vcpu, &snap);
-	ret = thv_exit_handlers[kind](vcpu, exit);
+	/* The I/O exit by name: an indirect call costs a retpoline. */
+	if (kind == THV_X_IO)
+		ret = thv_handle_io(vcpu, exit);
+	else
+		ret = thv_exit_handlers[kind](vcpu, exit);
 	/* THV_SET_GUEST_DEBUG: end of a step, or THV_EXIT_KERNEL (debug.c). */
 	if (ret == 1 && vcpu->debug_flags)
 		ret = thv_debug_handled(vcpu, exit, &snap);

@@ -21,14 +21,12 @@
  * aligned store is atomic on x86-64, so never a torn one.
  */
 #include <linux/clocksource.h>
-#include <linux/ktime.h>
-#include <linux/math64.h>
-#include <asm/tsc.h>
 #include <linux/uaccess.h>
+#include <asm/tsc.h>
 #include "thv.h"
 
 #define CREATE_TRACE_POINTS
-#include "trace.h"
+#include "stats.h"
 
 #define THV_KIND_NAME(k, name)	[THV_KIND_##k] = name
 
@@ -36,16 +34,9 @@ const char * const thv_kind_names[THV_KIND_NR] = {
 	THV_KIND_NAMES(THV_KIND_NAME)
 };
 
-/*
- * The clock of the exit timestamps: the TSC itself, one RDTSC, converted
- * to nanoseconds with a multiply and a shift only when time is added up.
- * ktime_get_ns() costs about 50 instructions, twice per exit: make bench
- * counts them.  Where the kernel knows no TSC frequency, ktime_get_ns().
- * (TSCs of different CPUs may differ a little: thv_stats_entry() allows
- * for a thread that migrated.)
- */
-static bool thv_stats_tsc;
-static u32 thv_tsc_mult, thv_tsc_shift;
+/* The exit clock (stats.h): the TSC, where the kernel knows its rate. */
+bool thv_stats_tsc;
+u32 thv_tsc_mult, thv_tsc_shift;
 
 /* Called once at module load. */
 void thv_stats_setup(void)
@@ -56,47 +47,6 @@ void thv_stats_setup(void)
 	clocks_calc_mult_shift(&thv_tsc_mult, &thv_tsc_shift, tsc_khz,
 			       NSEC_PER_MSEC, 3600);
 	thv_stats_tsc = true;
-}
-
-static inline u64 thv_stats_clock(void)
-{
-	return thv_stats_tsc ? rdtsc() : ktime_get_ns();
-}
-
-static inline u64 thv_stats_to_ns(u64 delta)
-{
-	return thv_stats_tsc ?
-	       mul_u64_u32_shr(delta, thv_tsc_mult, thv_tsc_shift) : delta;
-}
-
-void thv_stats_entry(struct thv_vcpu *vcpu)
-{
-	u64 then = vcpu->stats_exit_ns;
-
-	/* The time since the last exit belongs to that exit's kind. */
-	if (then) {
-		u32 kind = vcpu->stats_exit_kind;
-		u64 now = thv_stats_clock();
-
-		/* A migrated thread may see another CPU's clock a bit behind. */
-		if (now > then)
-			WRITE_ONCE(vcpu->stats.ns[kind],
-				   vcpu->stats.ns[kind] +
-				   thv_stats_to_ns(now - then));
-		vcpu->stats_exit_ns = 0;
-	}
-	trace_thv_entry(vcpu->id, vcpu->rip);
-}
-
-void thv_stats_exit(struct thv_vcpu *vcpu, const struct thv_exit *exit)
-{
-	u32 kind = exit->kind < THV_KIND_NR ? exit->kind : THV_KIND_UNHANDLED;
-
-	vcpu->stats_exit_ns = thv_stats_clock() ?: 1;
-	vcpu->stats_exit_kind = kind;
-	WRITE_ONCE(vcpu->stats.count[kind], vcpu->stats.count[kind] + 1);
-	trace_thv_exit(vcpu->id, kind, exit->raw_reason, vcpu->rip,
-		       exit->info1, exit->info2, thv_ops->backend);
 }
 
 /* A vCPU is closing (vm->lock held): its exits still count for the VM. */

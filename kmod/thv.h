@@ -417,8 +417,6 @@ int thv_vcpu_create_fd(struct thv_vm *vm, unsigned long id);
 /* stats.c */
 extern const char * const thv_kind_names[THV_KIND_NR];
 void thv_stats_setup(void);
-void thv_stats_entry(struct thv_vcpu *vcpu);
-void thv_stats_exit(struct thv_vcpu *vcpu, const struct thv_exit *exit);
 void thv_stats_retire(struct thv_vcpu *vcpu);
 void thv_stats_sum(struct thv_vm *vm, struct thv_exit_counters *sum);
 int thv_get_exit_stats(struct thv_vm *vm, struct thv_exit_stats __user *arg);
@@ -455,6 +453,18 @@ void thv_guest_fpu_leave(struct thv_vcpu *vcpu);
 
 /* exit.c */
 int thv_handle_exit(struct thv_vcpu *vcpu, struct thv_exit *exit);
+bool __thv_exit_fastpath(struct thv_vcpu *vcpu, struct thv_exit *exit);
+
+/*
+ * Handle this exit now, interrupts still held, and enter again at once?
+ * exit.c, __thv_exit_fastpath(); the kind is checked here, inline, so
+ * that every other exit pays one compare for it.
+ */
+static inline bool thv_exit_fastpath(struct thv_vcpu *vcpu,
+				     struct thv_exit *exit)
+{
+	return exit->kind == THV_X_CPUID && __thv_exit_fastpath(vcpu, exit);
+}
 void thv_complete_pending(struct thv_vcpu *vcpu);
 void thv_skip_insn(struct thv_vcpu *vcpu, const struct thv_exit *exit);
 int thv_internal_error(struct thv_vcpu *vcpu, u32 suberror,
@@ -556,6 +566,7 @@ int thv_decode_mov(struct thv_vcpu *vcpu, const u8 *insn, size_t n,
 
 /* cpuid.c */
 int thv_set_cpuid(struct thv_vcpu *vcpu, const struct thv_cpuid __user *arg);
+void thv_cpuid_guest(struct thv_vcpu *vcpu);
 void thv_cpuid(struct thv_vcpu *vcpu, u32 leaf, u32 subleaf,
 	       u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);
 bool thv_cpuid_has_x2apic(struct thv_vcpu *vcpu);

@@ -607,7 +607,15 @@ static void svm_decode_exit(struct svm_vcpu *svm, struct thv_exit *exit)
 	exit->info2 = c->exit_info2;
 	exit->kind = THV_X_UNHANDLED;
 
-	if (code < SVM_EXIT_TABLE_SIZE) {
+	/*
+	 * The exits make bench counts by name, the rest through the table:
+	 * an indirect call costs a retpoline where the kernel uses them.
+	 */
+	if (code == SVM_EXIT_CPUID) {
+		svm_decode_cpuid(svm, exit);
+	} else if (code == SVM_EXIT_IOIO) {
+		svm_decode_ioio(svm, exit);
+	} else if (code < SVM_EXIT_TABLE_SIZE) {
 		svm_decode_fn fn;
 
 		code = array_index_nospec(code, SVM_EXIT_TABLE_SIZE);
@@ -706,6 +714,56 @@ static void svm_step_exit(struct thv_vcpu *vcpu, struct thv_exit *exit,
 		vmcb->save.dr6 = SVM_DR6_INIT;
 }
 
+/* The registers the VMCB holds for us, to it before VMRUN... */
+static void svm_regs_to_vmcb(struct thv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	struct vmcb *vmcb = svm->vmcb;
+
+	vmcb->save.rax = vcpu->regs[THV_RAX];
+	vmcb->save.rsp = vcpu->regs[THV_RSP];
+	vmcb->save.rip = vcpu->rip;
+	vmcb->save.rflags = vcpu->rflags;
+	/* We moved RIP past an instruction: an STI/MOV SS shadow is over. */
+	if (vcpu->rip != svm->exit_rip)
+		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW;
+}
+
+/* ...and back after #VMEXIT. */
+static void svm_regs_from_vmcb(struct thv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	struct vmcb *vmcb = svm->vmcb;
+
+	vcpu->regs[THV_RAX] = vmcb->save.rax;
+	vcpu->regs[THV_RSP] = vmcb->save.rsp;
+	vcpu->rip = vmcb->save.rip;
+	vcpu->rflags = vmcb->save.rflags;
+	svm->exit_rip = vcpu->rip;
+}
+
+/*
+ * Right after #VMEXIT, GIF still 0: decode the exit, and let exit.c
+ * handle it on the spot if it can (thv_exit_fastpath).  True: enter the
+ * guest again at once.
+ */
+static bool svm_exit_irqoff(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+
+	svm_decode_exit(svm, exit);
+	if (exit->kind == THV_X_FAIL_ENTRY)
+		return false;
+	svm_regs_from_vmcb(vcpu);
+	/* Stepping, or an event half delivered: the slow way. */
+	if (svm->single_step ||
+	    (svm->vmcb->control.exit_int_info & SVM_EVTINJ_VALID) ||
+	    !thv_exit_fastpath(vcpu, exit))
+		return false;
+	svm_regs_to_vmcb(vcpu);
+	return true;
+}
+
 static int svm_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
 	struct svm_vcpu *svm = vcpu->arch;
@@ -716,15 +774,9 @@ static int svm_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	struct svm_cpu *sd;
 	int cpu;
 
-	vmcb->save.rax = vcpu->regs[THV_RAX];
-	vmcb->save.rsp = vcpu->regs[THV_RSP];
-	vmcb->save.rip = vcpu->rip;
-	vmcb->save.rflags = vcpu->rflags;
+	svm_regs_to_vmcb(vcpu);
 	if (svm->single_step)
 		injected = svm_step_enter(vcpu, &st);
-	/* We moved RIP past an instruction: an STI/MOV SS shadow is over. */
-	if (vcpu->rip != svm->exit_rip)
-		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW;
 	vmcb->control.nested_cr3 = thv_mmu_root_pa(&vm->mmu);
 	vmcb->control.clean = 0;	/* we never cache: reload everything */
 
@@ -754,27 +806,25 @@ static int svm_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	local_irq_enable();
 
 	thv_xcr0_guest(vcpu);		/* IRQs held by GIF = 0 */
-	thv_svm_vmrun(svm->vmcb_pa, vcpu->regs, sd->host_vmsave_pa);
+	/* Host hidden state (FS, GS, TR, syscall MSRs): thv_svm_vmrun. */
+	asm volatile("vmsave %%rax" : : "a" (sd->host_vmsave_pa) : "memory");
+	do {
+		thv_svm_vmrun(svm->vmcb_pa, vcpu->regs, sd->host_vmsave_pa);
+		/* A flush svm_new_asid() asked for is done: not again. */
+		vmcb->control.tlb_ctl = SVM_TLB_FLUSH_NONE;
+	} while (svm_exit_irqoff(vcpu, exit));
 	thv_xcr0_host(vcpu);
 
 	local_irq_disable();
 	asm volatile("stgi" ::: "memory");
 	local_irq_enable();
 
-	vmcb->control.tlb_ctl = SVM_TLB_FLUSH_NONE;
 	thv_guest_fpu_leave(vcpu);
 
-	svm_decode_exit(svm, exit);
 	if (exit->kind == THV_X_FAIL_ENTRY) {
 		svm_reset_after_invalid(vcpu);
 		return 0;
 	}
-
-	vcpu->regs[THV_RAX] = vmcb->save.rax;
-	vcpu->regs[THV_RSP] = vmcb->save.rsp;
-	vcpu->rip = vmcb->save.rip;
-	vcpu->rflags = vmcb->save.rflags;
-	svm->exit_rip = vcpu->rip;
 	if (svm->single_step)
 		svm_step_exit(vcpu, exit, injected, &st);
 

@@ -21,7 +21,8 @@
  * void thv_svm_vmrun(u64 vmcb_pa, u64 *guest_regs, u64 host_save_pa)
  *	%rdi: physical address of the guest VMCB
  *	%rsi: the vCPU's register array, indexed like enum thv_reg
- *	%rdx: physical address of this CPU's host VMSAVE area
+ *	%rdx: physical address of this CPU's host VMSAVE area, which the
+ *	      caller filled with VMSAVE
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
@@ -45,9 +46,11 @@ SYM_FUNC_START(thv_svm_vmrun)
 	push	%rdi			/* F_VMCB */
 	push	%rdx			/* F_HOST_SAVE */
 
-	/* Host hidden state (FS, GS, TR, syscall MSRs) to the save area. */
-	mov	%rdx, %rax
-	vmsave	%rax
+	/*
+	 * The host's hidden state (FS, GS, TR, syscall MSRs) is already in
+	 * its save area: svm_run() VMSAVEs it once, before the entries of
+	 * one THV_RUN (they do not change in between).
+	 */
 
 	/* Guest GPRs; RAX and RSP come from the VMCB. */
 	mov	%rsi, %rax

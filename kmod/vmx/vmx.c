@@ -1506,6 +1506,50 @@ static void vmx_tf_step_exit(struct thv_vcpu *vcpu, struct thv_exit *exit,
 			     INTERRUPTIBILITY_STI);
 }
 
+/* The registers the VMCS holds for us, to it before entry. */
+static void vmx_regs_to_vmcs(struct thv_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = vcpu->arch;
+
+	vmcs_writel(GUEST_RIP, vcpu->rip);
+	vmcs_writel(GUEST_RSP, vcpu->regs[THV_RSP]);
+	vmcs_writel(GUEST_RFLAGS, vcpu->rflags);
+	/* We moved RIP past an instruction: STI/MOV SS blocking is over. */
+	if (vcpu->rip != vmx->exit_rip)
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+			     ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOVSS));
+}
+
+/*
+ * Right after the VM exit, interrupts still off and the guest's XCR0,
+ * CR2 and SYSCALL MSRs still loaded (none of them matters to the code
+ * below): decode the exit, and let exit.c handle it on the spot if it
+ * can (thv_exit_fastpath).  True: enter the guest again at once, with
+ * VMRESUME.  The host state VM exit loaded (SDM 28.5) is enough for
+ * that; the rest comes back after the loop (vmx_restore_host).
+ */
+static bool vmx_exit_irqoff(struct thv_vcpu *vcpu, struct thv_exit *exit)
+{
+	struct vmx_vcpu *vmx = vcpu->arch;
+
+	vmx_decode_exit(vmx, exit);
+	if (exit->kind == THV_X_FAIL_ENTRY)
+		return false;
+	vmx->launched = true;
+	vcpu->rip = vmcs_readl(GUEST_RIP);
+	vcpu->regs[THV_RSP] = vmcs_readl(GUEST_RSP);
+	vcpu->rflags = vmcs_readl(GUEST_RFLAGS);
+	vmx->exit_rip = vcpu->rip;
+	/* Stepping, or an event half delivered: the slow way. */
+	if (vmx->single_step ||
+	    (vmcs_read32(IDT_VECTORING_INFO_FIELD) & INTR_VALID) ||
+	    !thv_exit_fastpath(vcpu, exit))
+		return false;
+	vmx_regs_to_vmcs(vcpu);
+	return true;
+}
+
 static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
 	struct vmx_vcpu *vmx = vcpu->arch;
@@ -1548,14 +1592,7 @@ static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	if (vmx_conf.preempt_ticks)
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
 			     vmx_conf.preempt_ticks);
-	vmcs_writel(GUEST_RIP, vcpu->rip);
-	vmcs_writel(GUEST_RSP, vcpu->regs[THV_RSP]);
-	vmcs_writel(GUEST_RFLAGS, vcpu->rflags);
-	/* We moved RIP past an instruction: STI/MOV SS blocking is over. */
-	if (vcpu->rip != vmx->exit_rip)
-		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
-			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
-			     ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOVSS));
+	vmx_regs_to_vmcs(vcpu);
 	/* Stepping: which event this entry delivers (VM exit clears it). */
 	if (vmx->step_tf)
 		vmx_tf_step_enter(vcpu, &step);
@@ -1578,7 +1615,9 @@ static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	if (native_read_cr2() != vmx->guest_cr2)
 		native_write_cr2(vmx->guest_cr2);
 	thv_xcr0_guest(vcpu);
-	fail = thv_vmx_vmenter(vcpu->regs, vmx->launched);
+	while (!(fail = thv_vmx_vmenter(vcpu->regs, vmx->launched)) &&
+	       vmx_exit_irqoff(vcpu, exit))
+		;
 	thv_xcr0_host(vcpu);
 	vmx->guest_cr2 = native_read_cr2();
 	vmx_syscall_msrs_exit(vmx);
@@ -1606,8 +1645,6 @@ static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 				    THV_FAIL_VMCS_CONTROL : THV_FAIL_UNKNOWN;
 		if (err == VMXERR_ENTRY_INVALID_HOST_STATE_FIELD)
 			pr_err_ratelimited("VM entry refused the host state: a thv bug\n");
-	} else {
-		vmx_decode_exit(vmx, exit);
 	}
 
 	if (exit->kind == THV_X_FAIL_ENTRY) {
@@ -1620,12 +1657,6 @@ static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 		thv_guest_fpu_leave(vcpu);
 		return 0;
 	}
-	vmx->launched = true;
-
-	vcpu->rip = vmcs_readl(GUEST_RIP);
-	vcpu->regs[THV_RSP] = vmcs_readl(GUEST_RSP);
-	vcpu->rflags = vmcs_readl(GUEST_RFLAGS);
-	vmx->exit_rip = vcpu->rip;
 	/*
 	 * An event injected while stepping and not left half delivered
 	 * (IDT-vectoring information invalid, SDM 28.2.4): the step ends at
