@@ -20,7 +20,8 @@
 #                    kvm_intel, the same on /dev/kvm; dump dmesg.
 #                    thv.bench_iters=N, thv.bench_reps=N,
 #                    thv.bench_clock=NAME and thv.bench_loops=LIST are
-#                    passed to thv-bench.
+#                    passed to thv-bench.  thv.bench_syms=1 prints the
+#                    code symbols first (scripts/bench-profile.sh).
 #   thv.timeout=N    seconds one test executable may run (default 300)
 #
 # Every line meant for scripts/check.sh starts with "==thv== " so it can be
@@ -55,6 +56,7 @@ for arg in $(cat /proc/cmdline); do
 	thv.bench_reps=*) bench_reps=${arg#thv.bench_reps=} ;;
 	thv.bench_clock=*) bench_clock=${arg#thv.bench_clock=} ;;
 	thv.bench_loops=*) bench_loops=${arg#thv.bench_loops=} ;;
+	thv.bench_syms=*) bench_syms=${arg#thv.bench_syms=} ;;
 	esac
 done
 
@@ -153,6 +155,11 @@ run_bench() {
 	# What CLOCK_MONOTONIC (and thv's exit timestamps) read.
 	mark "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 	load_module
+	if [ "${bench_syms:-0}" = 1 ]; then
+		mark "syms-begin"
+		grep -i ' t ' /proc/kallsyms
+		mark "syms-end"
+	fi
 	mark "bench-begin thv"
 	thv-bench --hv thv $args
 	mark "bench-end thv rc=$?"
@@ -166,6 +173,11 @@ run_bench() {
 		out=$(insmod "/thv/kvm/$m.ko" 2>&1) ||
 			mark "kvm-insmod fail $m $out"
 	done
+	if [ "${bench_syms:-0}" = 1 ]; then
+		mark "syms-begin"
+		grep -i ' t .*\[kvm' /proc/kallsyms
+		mark "syms-end"
+	fi
 	if [ -c /dev/kvm ]; then
 		mark "bench-begin kvm"
 		thv-bench --hv kvm $args
