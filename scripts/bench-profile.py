@@ -10,6 +10,12 @@ addresses), counts the instructions of every block it executed, and
 divides by the loop's iterations (how often the guest's busiest block
 ran).  A REP-prefixed instruction counts once per iteration, as
 -icount counts it: QEMU executes its block again for each.
+
+--check turns the profile into the issue's hot-path rule: on thv's
+side, no memory allocation, no printk and no lock's slow path (a waiter
+that sleeps or spins) may cost even one instruction per iteration.
+Exit status 3 names the functions that broke it.  (Timer interrupts on
+the same vCPU cost far less than that per iteration of a fast loop.)
 """
 import argparse
 import bisect
@@ -20,6 +26,12 @@ import sys
 TRACE = re.compile(r'^Trace (\d+): \S+ \[[0-9a-f]+/([0-9a-f]+)/')
 GUEST_TOP = 0x400000		# bench.S lives in the guest's first MiB
 USER_TOP = 0x800000000000
+# Allocation, printk, and the slow paths of sleeping and spinning locks.
+HOT_PATH_FORBIDDEN = (r'^(__?kmalloc|kmalloc|kmem_cache_alloc|__kmem_cache_alloc'
+                      r'|kzalloc|__alloc_pages|alloc_pages|__vmalloc|vmalloc'
+                      r'|_printk|printk|vprintk|__mutex_lock|mutex_lock_slowpath'
+                      r'|__mutex_lock_slowpath|rwsem_down_|__down_read_common'
+                      r'|native_queued_spin_lock_slowpath|__schedule|schedule$)')
 
 
 def read_syms(serial):
@@ -63,6 +75,9 @@ def main():
     ap.add_argument('serial')
     ap.add_argument('--min', type=float, default=2.0,
                     help='leave out functions below this many (default 2)')
+    ap.add_argument('--check', action='store_true',
+                    help="thv's hot path: no allocation, printk or lock "
+                         'slow path (exit status 3 otherwise)')
     a = ap.parse_args()
 
     dumps = read_syms(a.serial)
@@ -99,6 +114,7 @@ def main():
                     cost[w][(cpu, tables[min(w, 1)].name(pc))] += \
                         size.get(pc, 1)
 
+    broken = []
     for w, (hv, _) in enumerate(marks):
         guest = collections.Counter()
         for (cpu, pc), v in blocks[w].items():
@@ -117,7 +133,15 @@ def main():
         for s, v in sorted(mine.items(), key=lambda x: -x[1]):
             if v / iters >= a.min:
                 print('  %7.1f  %s' % (v / iters, s))
+            if hv == 'thv' and v / iters >= 1 and \
+               re.match(HOT_PATH_FORBIDDEN, s.split()[0]):
+                broken.append('%s (%.1f per iteration)' % (s, v / iters))
         print()
+    if a.check:
+        if broken:
+            print('hot path: MISSED: ' + ', '.join(broken))
+            sys.exit(3)
+        print('hot path: met (no allocation, printk or lock slow path)')
 
 
 if __name__ == '__main__':

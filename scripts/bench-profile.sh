@@ -20,7 +20,7 @@ set -euo pipefail
 usage() {
 	cat <<'USAGE'
 usage: scripts/bench-profile.sh [--loop NAME] [--iters N] [--window S]
-                                [--kver KVER] [--out DIR] [BUILD]
+                                [--kver KVER] [--out DIR] [--check] [BUILD]
   --loop NAME   the thv-bench loop to profile: cpuid, hypercall, io or
                 mmio (default io)
   --iters N     iterations of the loop (default 100000: long enough to
@@ -29,11 +29,14 @@ usage: scripts/bench-profile.sh [--loop NAME] [--iters N] [--window S]
   --kver KVER   guest kernel (default 6.12.117+deb12-amd64)
   --out DIR     where the QEMU log and the report go (default
                 BUILD/bench/profile)
+  --check       thv's hot path: no allocation, printk or lock slow path
+                may cost an instruction per iteration (exit status 3)
   BUILD         the build directory (default build)
 USAGE
 }
 
 loop=io iters=100000 window=3 kver=6.12.117+deb12-amd64 out= build=build
+check=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--loop) loop=$2; shift 2 ;;
@@ -41,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--window) window=$2; shift 2 ;;
 	--kver) kver=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
+	--check) check=--check; shift ;;
 	-h|--help) usage; exit 0 ;;
 	-*) echo "bench-profile: unknown option $1 (see --help)" >&2; exit 2 ;;
 	*) build=$1; shift ;;
@@ -85,5 +89,8 @@ for hv in thv kvm; do
 done
 wait $qemu || true
 trap - EXIT
-python3 "$(dirname "$0")/bench-profile.py" \
-	"$log" "$marks" "$serial" | tee "$out/report.txt"
+status=0
+python3 "$(dirname "$0")/bench-profile.py" $check \
+	"$log" "$marks" "$serial" >"$out/report.txt" || status=$?
+cat "$out/report.txt"
+exit $status

@@ -19,7 +19,12 @@
 # docs/performance.md on the SVM lane, and writes BUILD/bench/LANE.json,
 # BUILD/bench/LANE.md (the table) and BUILD/bench/LANE.svg (a chart).
 # --docs copies the tables and charts into docs/performance.md and
-# docs/img/.  Exit status: 0 all measured and every target met, 1 a boot
+# docs/img/.  Every measured run (not --from-logs) also adds one line per
+# lane to BUILD/bench/history.jsonl, so a commit's numbers can be set
+# beside an earlier one's.  --profile adds one more SVM boot per loop
+# (cpuid, io) under scripts/bench-profile.sh --check: the instructions
+# per kernel function, and the hot-path rule (no allocation, printk or
+# lock slow path on thv's exits).  Exit status: 0 all measured and every target met, 1 a boot
 # or a run failed, 3 a target was missed.
 set -euo pipefail
 
@@ -31,6 +36,8 @@ Usage: scripts/bench.sh [options] [BUILD_DIR]
   --quick              fewer iterations (a quick look, not for the docs)
   --docs               update docs/performance.md and docs/img/bench-*.svg
   --from-logs          do not boot: rebuild the tables from the last logs
+  --profile            SVM: profile the cpuid and io loops per kernel
+                       function and check the hot path (2 more boots)
   -h, --help           this text
 Needs `make all initramfs` first (make bench does both).
 Environment: THV_BENCH_ITERS, THV_BENCH_REPS (SVM lane; default 1000, 7),
@@ -39,7 +46,7 @@ USAGE
 }
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-lane=all kver= quick=0 docs=0 from_logs=0 build=
+lane=all kver= quick=0 docs=0 from_logs=0 profile=0 build=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--lane) lane=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
@@ -47,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--quick) quick=1; shift ;;
 	--docs) docs=1; shift ;;
 	--from-logs) from_logs=1; shift ;;
+	--profile) profile=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	-*) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	*) build=$1; shift ;;
@@ -112,13 +120,22 @@ fi
 #   table; returns 3 if CHECK_TARGETS=1 and a target is missed.
 report() {
 	local lane=$1 title=$2 wall=$3 insn=$4 scale=$5 check=$6
-	local commit
+	local commit rc=0
 	commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 	awk -v lane="$lane" -v title="$title" -v scale="$scale" \
 	    -v check="$check" -v commit="$commit" -v kver="$kver" \
 	    -v json="$out/$lane.json" -v md="$out/$lane.md" \
 	    -v svg="$out/$lane.svg" -v wallfile="$wall" -f "$repo/scripts/bench-report.awk" \
-	    ${wall:+"$wall"} "$insn"
+	    ${wall:+"$wall"} "$insn" || rc=$?
+	# One line per measured run: {"date": ..., "run": LANE.json}.
+	if [ "$from_logs" = 0 ] && [ "$rc" != 1 ]; then
+		{
+			printf '{"date": "%s", "run": ' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+			awk '{ sub(/^ +/, ""); printf "%s", $0 }' "$out/$lane.json"
+			echo "}"
+		} >>"$out/history.jsonl"
+	fi
+	return "$rc"
 }
 
 if [ "$lane" != vmx ]; then
@@ -139,6 +156,20 @@ if [ "$lane" != svm ]; then
 	else
 		status=1
 	fi
+fi
+
+# Where the instructions go, and the hot-path rule (SVM lane only).
+if [ "$profile" = 1 ] && [ "$lane" != vmx ] && [ "$from_logs" = 0 ]; then
+	for l in cpuid io; do
+		rc=0
+		"$repo/scripts/bench-profile.sh" --loop "$l" --kver "$kver" \
+			--out "$out/profile-$l" --check "$build" || rc=$?
+		case $rc in
+		0) ;;
+		3) [ "$status" = 1 ] || status=3 ;;
+		*) status=1 ;;
+		esac
+	done
 fi
 
 # docs/performance.md: the part between the bench markers of each lane.

@@ -15,6 +15,8 @@
 #   - the benchmark report (scripts/bench-report.awk, which writes the
 #     tables of docs/performance.md) judges the targets right, on fixed
 #     "bench:" lines, and docs/performance.md has its places for them
+#   - the exit profiler (scripts/bench-profile.py) adds up a fixed QEMU
+#     log right and its hot-path check fails on an allocation
 # The commands in the lessons themselves run in the test VM
 # (tests/lessons_test.sh).
 #
@@ -62,7 +64,7 @@ echo "==thv== begin mode=docs kernel=host"
 echo "==thv== nohw docs"
 echo "==thv== test-begin docs"
 tap_header
-tap_plan 7
+tap_plan 8
 
 scripts/tour.sh --check >"$work/tour" 2>&1
 tap $? "docs/tour.md is up to date (scripts/tour.sh --check)" "$work/tour"
@@ -171,6 +173,73 @@ for l in svm vmx; do
 done
 [ ! -s "$work/perf" ]
 tap $? "docs/performance.md has a place for each lane's table" "$work/perf"
+
+# profile_logs KMALLOC_RUNS: a QEMU log of 10 loop iterations on thv
+# (guest 3 instructions, thv_run 5) and 4 on KVM (guest 3, kvm_run 7);
+# thv's window also runs a 3-instruction __kmalloc block that often.
+profile_logs() {
+	cat >"$work/p.serial" <<'SYMS'
+==thv== syms-begin
+ffffffff81000000 T __kmalloc
+ffffffff81000100 T do_syscall_64
+ffffffffc0000000 t thv_run	[thv]
+==thv== syms-end
+==thv== syms-begin
+ffffffffc0000000 t kvm_run	[kvm]
+==thv== syms-end
+SYMS
+	{
+		printf 'IN: \n0x00001000:  e6 10  outb %%al, $0x10\n'
+		printf '0x00001002:  4e  decl %%esi\n0x00001003:  75 fb  jne 0x1000\n\n'
+		printf 'IN: \n'
+		for i in 0 4 8 12 16; do
+			printf '0xffffffffc00000%02x:  90  nop\n' $i
+		done
+		printf '\nIN: \n'
+		for i in 0 4 8; do
+			printf '0xffffffff810000%02x:  90  nop\n' $i
+		done
+		for i in $(seq 10); do
+			echo "Trace 1: 0x7f00 [0000000000000000/0000000000001000/00000000/00000000] "
+			echo "Trace 1: 0x7f00 [0000000000000000/ffffffffc0000000/00000000/00000000] "
+		done
+		for i in $(seq "$1"); do
+			echo "Trace 1: 0x7f00 [0000000000000000/ffffffff81000000/00000000/00000000] "
+		done
+	} >"$work/p.log"
+	echo "thv $(wc -l <"$work/p.log")" >"$work/p.marks"
+	{
+		printf 'IN: \n'
+		for i in 0 4 8 12 16 20 24; do
+			printf '0xffffffffc00000%02x:  90  nop\n' $i
+		done
+		for i in $(seq 4); do
+			echo "Trace 0: 0x7f00 [0000000000000000/0000000000001000/00000000/00000000] "
+			echo "Trace 0: 0x7f00 [0000000000000000/ffffffffc0000000/00000000/00000000] "
+		done
+	} >>"$work/p.log"
+	echo "kvm $(wc -l <"$work/p.log")" >>"$work/p.marks"
+}
+: >"$work/prof"
+profile_logs 2		# 0.2 kmalloc instructions per iteration: noise
+python3 scripts/bench-profile.py --check --min 0 "$work/p.log" \
+	"$work/p.marks" "$work/p.serial" >"$work/out" 2>&1
+rc=$?
+{ [ $rc = 0 ] &&
+  grep -q '^thv: 9 instructions per iteration (10 iterations, vCPU 1)' "$work/out" &&
+  grep -q '^  *5.0  thv_run \[thv\]' "$work/out" &&
+  grep -q '^kvm: 10 instructions per iteration (4 iterations, vCPU 0)' "$work/out" &&
+  grep -q '^  *7.0  kvm_run \[kvm\]' "$work/out" &&
+  grep -q '^hot path: met' "$work/out"; } ||
+	{ echo "profile: rc=$rc (want 0)"; cat "$work/out"; } >>"$work/prof"
+profile_logs 10		# 3 instructions of __kmalloc per iteration
+python3 scripts/bench-profile.py --check "$work/p.log" "$work/p.marks" \
+	"$work/p.serial" >"$work/out" 2>&1
+rc=$?
+{ [ $rc = 3 ] && grep -q '^hot path: MISSED: __kmalloc (3.0 per iteration)' "$work/out"; } ||
+	{ echo "profile with kmalloc: rc=$rc (want 3)"; cat "$work/out"; } >>"$work/prof"
+[ ! -s "$work/prof" ]
+tap $? "the exit profiler adds up blocks per function and checks the hot path" "$work/prof"
 
 echo "==thv== test-end docs rc=$((tap_fails > 0)) secs=0 timeout=0"
 echo "==thv== dmesg-begin"
