@@ -46,7 +46,8 @@ help:
 	@echo '             on KVM in the same guest (scripts/bench.sh, LANE=svm|vmx|all;'
 	@echo '             docs/performance.md); BENCH_ARGS=--profile adds the'
 	@echo '             instructions per kernel function and the hot-path check'
-	@echo '  shell      boot DEMO_KVER with thv packed and give a shell (debugging)'
+	@echo '  shell      boot DEMO_KVER with thv packed and give a shell (the lessons;'
+	@echo '             LANE=vmx: in Bochs, Ctrl-] leaves)'
 	@echo '  tour       regenerate docs/tour.md from the TOUR(n) comments'
 	@echo '  kmod user payloads tests ksft-headers initramfs   single steps'
 	@echo '  clean      remove $(BUILD)'
@@ -121,6 +122,8 @@ endef
 # lane would pick on hosts with and without nested KVM (seconds), and
 # scripts/test-docs.sh that docs/tour.md is not stale and the lessons
 # parse (the lessons' commands run in the VM: tests/lessons_test.sh).
+# scripts/test-shell.sh boots each kernel once as `make shell` does and
+# types lesson 1's first command (seconds).
 # The svm lane boots each kernel four times in QEMU (the whole suite,
 # the suite with 5-level paging, no SVM, no NPT); the vmx lane boots
 # each kernel four times in Bochs (the whole suite, then CPU models
@@ -136,6 +139,9 @@ check: deps
 	logs="$(BUILD)/logs/host-check.log $(BUILD)/logs/host-docs.log"; \
 	if [ "$(LANE)" != vmx ]; then \
 		for v in $$kvers; do \
+			rm -f "$(BUILD)/logs/$$v-mkshell.log"; \
+			scripts/test-shell.sh "$$v" "$(BUILD)" || true; \
+			logs="$$logs $(BUILD)/logs/$$v-mkshell.log"; \
 			rm -f "$(BUILD)/logs/$$v-check.log"; \
 			scripts/run-vm.sh "$$v" check "$(BUILD)" || true; \
 			logs="$$logs $(BUILD)/logs/$$v-check.log"; \
@@ -181,9 +187,17 @@ bench: deps
 	@scripts/bench.sh --lane $(LANE) \
 		--kver "$$(scripts/kvers.sh $(DEMO_KVER))" $(BENCH_ARGS) "$(BUILD)"
 
+# The test VM's shell, for the lessons: QEMU (SVM), or with LANE=vmx
+# Bochs (VMX; its console reaches this terminal through socat).
 shell:
+	$(call check_lane)
 	@$(SUBMAKE) initramfs KVERS="$(DEMO_KVER)"
-	@scripts/run-vm.sh "$$(scripts/kvers.sh $(DEMO_KVER))" shell "$(BUILD)"
+	@v=$$(scripts/kvers.sh $(DEMO_KVER)) || exit 1; \
+	if [ "$(LANE)" = vmx ]; then \
+		scripts/run-bochs.sh "$$v" shell "$(BUILD)"; \
+	else \
+		scripts/run-vm.sh "$$v" shell "$(BUILD)"; \
+	fi
 
 # The guided tour, extracted from the source (scripts/tour.sh).
 tour:

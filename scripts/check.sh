@@ -27,6 +27,8 @@ summary line.  The log name gives the lane, which tags each result:
   BUILD/logs/<kver>-check.log              QEMU, AMD SVM (scripts/run-vm.sh)
   BUILD/logs/<kver>-{la57,nosvm,nonpt}.log QEMU lanes, tagged [la57] etc.
   BUILD/logs/<kver>-{novmx,noept,noug}.log Bochs refusal lanes, likewise
+  BUILD/logs/<kver>-mkshell.log            make shell's boot, typed into
+                                           (scripts/test-shell.sh), tagged [mkshell]
   BUILD/logs/<kver>-vmx.log                Bochs, Intel VMX (scripts/run-bochs.sh),
                                            tagged [vmx]
   BUILD/logs/host-check.log                host-side tests (scripts/test-lanes.sh)
@@ -100,13 +102,13 @@ function rest(s, n,    i) {
 function start_log(path) {
 	kver = path
 	sub(/.*\//, "", kver)
-	sub(/-(check|la57|nosvm|nonpt|vmx|novmx|noept|noug)\.log$/, "", kver)
+	sub(/-(check|la57|nosvm|nonpt|vmx|novmx|noept|noug|mkshell)\.log$/, "", kver)
 	# The lane ("check" is the default one) tags the names of results;
 	# "vmx" is the whole suite under Bochs (scripts/run-bochs.sh).
 	lane = path
 	sub(/\.log$/, "", lane)
 	sub(/.*-/, "", lane)
-	lane = (lane ~ /^(la57|nosvm|nonpt|vmx|novmx|noept|noug)$/) ? " [" lane "]" : ""
+	lane = (lane ~ /^(la57|nosvm|nonpt|vmx|novmx|noept|noug|mkshell)$/) ? " [" lane "]" : ""
 	# host-NAME.log: host-side checks, no VM (host-check.log: the lane
 	# tests of scripts/test-lanes.sh; host-docs.log: scripts/test-docs.sh).
 	if (kver ~ /^host-[a-z0-9]+\.log$/) {
@@ -315,7 +317,7 @@ END {
 	for (i = 1; i <= n; i++) {
 		kver = files[i]
 		sub(/.*\//, "", kver)
-		sub(/-(check|la57|nosvm|nonpt|vmx|novmx|noept|noug)\.log$/, "", kver)
+		sub(/-(check|la57|nosvm|nonpt|vmx|novmx|noept|noug|mkshell)\.log$/, "", kver)
 		result(0, "console log written", "")
 		diag("missing or empty: " files[i])
 	}

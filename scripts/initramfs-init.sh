@@ -14,7 +14,8 @@
 #                    VMX / EPT / unrestricted guest (Bochs CPU models)
 #   thv.mode=probe   print one line and power off (run-vm.sh uses it to
 #                    see whether a KVM-accelerated boot works at all)
-#   thv.mode=shell   an interactive shell, for debugging by hand
+#   thv.mode=shell   an interactive shell with thv.ko loaded (make shell:
+#                    the lessons, debugging by hand)
 #   thv.mode=bench   the benchmark (make bench, scripts/bench.sh):
 #                    thv-bench on thv.ko, rmmod thv, insmod kvm_amd or
 #                    kvm_intel, the same on /dev/kvm; dump dmesg.
@@ -223,6 +224,14 @@ refusal_tap() {
 	dmesg | grep "$prefix" | sed 's/^\[[^]]*\] /# /' | sort -u
 }
 
+# The lessons' shell (make shell): thv.ko loaded, as docs/lessons/ say.
+run_shell() {
+	load_module
+	echo "thv test VM: thv.ko is loaded, thv is in the PATH, payloads in"
+	echo "/thv/payloads; docs/lessons/ has the commands.  'exit' powers off."
+	setsid cttyhack sh
+}
+
 run_refusal() {
 	mark "nohw $1"
 	mark "test-begin refusal_$1"
@@ -245,7 +254,7 @@ demo) run_demo ;;
 bench) run_bench ;;
 probe) mark "probe ok svm=$(grep -qw svm /proc/cpuinfo && echo 1 || echo 0)" \
 		"vmx=$(grep -qw vmx /proc/cpuinfo && echo 1 || echo 0)" ;;
-shell) setsid cttyhack sh ;;
+shell) run_shell ;;
 *) mark "error unknown thv.mode=$mode" ;;
 esac
 power_off

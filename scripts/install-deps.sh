@@ -46,6 +46,9 @@ USAGE
 #                                       through a terminal (tests/lib/tmux.sh)
 #   trace-cmd                           packed into the test VM: records
 #                                       thv's tracepoints (tests/tracecmd_test.sh)
+#   socat python3                       make shell LANE=vmx (Bochs's serial
+#                                       port is a socket; socat joins it to
+#                                       the terminal) and scripts/bench-profile.sh
 PACKAGES=(
 	build-essential gcc make binutils
 	qemu-system-x86
@@ -59,6 +62,7 @@ PACKAGES=(
 	libedit-dev libbsd-dev libncurses-dev
 	linux-source-6.1
 	tmux trace-cmd
+	socat python3
 )
 
 check_only=0

@@ -29,7 +29,7 @@ usage() {
 Usage: scripts/mkdisk.sh KVER MODE [BUILD_DIR]
 Build BUILD_DIR/KVER/bochs-MODE.img, a bootable raw disk holding
 /boot/vmlinuz-KVER and BUILD_DIR/KVER/initramfs.cpio.gz (syslinux, FAT16).
-  MODE       check | demo | novmx | noept | noug | bench
+  MODE       check | demo | novmx | noept | noug | bench | shell
              (passed to /init as thv.mode=MODE)
   BUILD_DIR  default <repo>/build
 Environment:
@@ -57,9 +57,9 @@ cfg=$build/$kver/bochs-$mode.cfg
 test_timeout=${THV_TEST_TIMEOUT:-300}
 
 case "$mode" in
-check|demo|novmx|noept|noug) extra= ;;
+check|demo|novmx|noept|noug|shell) extra= ;;
 bench) extra=${THV_BENCH_ARGS:-} ;;
-*) echo "mkdisk: unknown mode '$mode' (check, demo, novmx, noept, noug or bench)" >&2; exit 2 ;;
+*) echo "mkdisk: unknown mode '$mode' (check, demo, novmx, noept, noug, bench or shell)" >&2; exit 2 ;;
 esac
 [ -r "$kernel" ] || { echo "mkdisk: no kernel $kernel" >&2; exit 1; }
 [ -r "$initrd" ] || { echo "mkdisk: no $initrd (run scripts/mkinitramfs.sh)" >&2; exit 1; }

@@ -17,6 +17,8 @@
 #     command file answers it with "c" (continue)
 #   - guest power-off is a Bochs "panic": it exits with status 1, so the
 #     console is judged, not the exit status
+#   - its serial port cannot simply be this terminal: in shell mode it is
+#     a TCP socket on 127.0.0.1 that socat joins to the terminal
 #
 # On a host with VMX and a working /dev/kvm the check suite runs under
 # nested KVM instead (see below).
@@ -31,8 +33,9 @@ usage() {
 Usage: scripts/run-bochs.sh KVER MODE [BUILD_DIR]
 Boot /boot/vmlinuz-KVER with BUILD_DIR/KVER/initramfs.cpio.gz under Bochs
 (Intel VMX).
-  MODE       check | demo | bench | novmx | noept | noug
-             (see scripts/initramfs-init.sh; bench: scripts/bench.sh,
+  MODE       check | demo | bench | shell | novmx | noept | noug
+             (see scripts/initramfs-init.sh; shell: the test VM's shell
+             on this terminal, Ctrl-] leaves; bench: scripts/bench.sh,
              THV_BENCH_ARGS are more kernel arguments); novmx, noept and noug boot
              a CPU model without VMX (p4_prescott_celeron_336), without
              EPT (core2_penryn_t9600) or without unrestricted guest
@@ -88,10 +91,11 @@ case "$mode" in
 check) live=${THV_LIVE:-0}; log=$logdir/$kver-vmx.log ;;
 demo) live=${THV_LIVE:-1}; log=$logdir/$kver-vmx-demo.log ;;
 bench) live=${THV_LIVE:-0}; log=$logdir/$kver-vmx-bench.log ;;
+shell) live=0; log=$logdir/$kver-vmx-shell.log ;;
 novmx) cpu_model=p4_prescott_celeron_336 ;;
 noept) cpu_model=core2_penryn_t9600 ;;
 noug) cpu_model=corei5_lynnfield_750 ;;
-*) echo "run-bochs: unknown mode '$mode' (check, demo, bench, novmx, noept or noug)" >&2; exit 2 ;;
+*) echo "run-bochs: unknown mode '$mode' (check, demo, bench, shell, novmx, noept or noug)" >&2; exit 2 ;;
 esac
 case "$mode" in
 no*) live=${THV_LIVE:-0}; log=$logdir/$kver-$mode.log ;;
@@ -182,6 +186,18 @@ echo c >"$rc_file"
 #   panic            fatal: stop at once (ACPI power-off is a panic).
 #   log              "-": Bochs's log goes to stderr, which is the
 #                    .bochs.log file together with its other messages.
+# Shell mode: the guest's console is a TCP server on the loopback
+# interface (Bochs waits for one client before it starts the machine),
+# which socat connects to this terminal.  A free port, found by binding.
+com1_line="com1: enabled=1, mode=file, dev=\"$com1\""
+if [ "$mode" = shell ]; then
+	command -v socat >/dev/null ||
+		{ echo "run-bochs: socat not found (run 'make deps')" >&2; exit 1; }
+	[ -t 0 ] || { echo "run-bochs: shell mode needs a terminal" >&2; exit 1; }
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	com1_line="com1: enabled=1, mode=socket-server, dev=127.0.0.1:$port"
+fi
+
 cat >"$bochsrc" <<EOF
 # Written by scripts/run-bochs.sh; rewritten at every run.
 display_library: rfb, options="timeout=0"
@@ -192,7 +208,7 @@ cpu: model=$cpu_model, count=1:$ncpus:1, ips=$ips, reset_on_triple_fault=0
 clock: sync=none
 ata0-master: type=disk, path="$img", mode=flat
 boot: disk
-com1: enabled=1, mode=file, dev="$com1"
+$com1_line
 sound: driver=dummy
 log: -
 panic: action=fatal
@@ -233,6 +249,20 @@ start=$(date +%s)
 timeout -k 10 "$vm_timeout" bochs-bin -q -f "$bochsrc" -rc "$rc_file" \
 	</dev/null >"$bochs_log" 2>&1 &
 bochs_pid=$!
+if [ "$mode" = shell ]; then
+	# raw, echo=0: keys go to the guest as typed (Ctrl-C included);
+	# escape=0x1d: Ctrl-] ends socat, and this script then stops Bochs.
+	echo "run-bochs: the guest's console follows once Linux is up" \
+	     "(a minute or two); Ctrl-] leaves" >&2
+	socat -,raw,echo=0,escape=0x1d \
+		"TCP:127.0.0.1:$port,retry=100,interval=0.2" || true
+	echo >&2
+	echo "run-bochs: left the console; Bochs stopped" >&2
+	kill "$bochs_pid" 2>/dev/null || true
+	wait "$bochs_pid" 2>/dev/null || true
+	bochs_pid=
+	exit 0
+fi
 if [ "$live" = 1 ]; then
 	# --pid: tail stops by itself once Bochs (timeout) has exited.
 	if [ "$mode" = check ]; then

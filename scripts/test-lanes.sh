@@ -68,10 +68,25 @@ while [ $# -gt 0 ]; do
 	[ "$1" = -f ] && rc=$2
 	shift
 done
+grep '^cpu:' "$rc" >>"$FAKE_CALLS"
+# Shell mode: the console is a socket; run until stopped, as a VM would.
+if grep -q '^com1:.*mode=socket-server' "$rc"; then
+	grep '^com1:' "$rc" >>"$FAKE_CALLS"
+	exec sleep 60
+fi
 com1=$(sed -n 's/^com1:.*dev="\(.*\)"$/\1/p' "$rc")
 printf '==thv== begin mode=fake\r\n==thv== end\r\n' >"$com1"
-grep '^cpu:' "$rc" >>"$FAKE_CALLS"
 exit 1	# like Bochs after the guest's power-off
+EOF
+# Fake socat: waits until Bochs listens (as its retry= does), then the
+# user's session at the guest's console ends at once.
+cat >"$work/bin/socat" <<'EOF'
+#!/bin/bash
+for i in $(seq 100); do
+	grep -q '^com1:' "$FAKE_CALLS" && break
+	sleep 0.1
+done
+echo "socat $*" >>"$FAKE_CALLS"
 EOF
 chmod +x "$work/bin/"*
 
@@ -126,7 +141,7 @@ if [ -z "$kver" ]; then
 	echo "==thv== end"
 	exit 0
 fi
-tap_plan 11
+tap_plan 13
 
 host "svm" yes "svm=1 vmx=0"
 run run-vm.sh check
@@ -182,6 +197,26 @@ host "vmx" yes "svm=0 vmx=1"
 run run-bochs.sh noept
 ! called '^qemu' && called 'cpu: model=core2_penryn_t9600'
 tap $? "VMX refusal lanes stay in Bochs, with a CPU model that lacks the feature"
+
+# make shell LANE=vmx: needs a terminal, which script(1) provides.
+host "vmx" no ""
+: >"$calls"
+rc=0
+start=$(date +%s)
+env PATH="$work/bin:$PATH" FAKE_CALLS="$calls" THV_HOST_CPUINFO="$work/cpuinfo" \
+    THV_HOST_KVM="$work/kvm" script -qec \
+    "'$repo/scripts/run-bochs.sh' '$kver' shell '$fake_build' 2>'$work/stderr'" \
+    /dev/null >/dev/null </dev/null || rc=$?
+port=$(sed -n 's/^com1: enabled=1, mode=socket-server, dev=127\.0\.0\.1:\([0-9]*\)$/\1/p' "$calls")
+[ -n "$port" ] && called "^socat -,raw,echo=0,escape=0x1d TCP:127.0.0.1:$port," &&
+	called '^bochs' && [ "$rc" = 0 ] && [ $(($(date +%s) - start)) -lt 30 ]
+tap $? "shell LANE=vmx: Bochs's console is a loopback socket joined to the terminal by socat; Bochs stops when socat ends"
+
+host "vmx" no ""
+run run-bochs.sh shell
+[ "$rc" = 1 ] && grep -q 'shell mode needs a terminal' "$work/stderr" &&
+	! called '^bochs'
+tap $? "shell LANE=vmx without a terminal: one line, no Bochs"
 
 host "" no ""
 run run-vm.sh vmx
