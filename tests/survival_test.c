@@ -309,24 +309,39 @@ static void arm_alarm(struct __test_metadata *_metadata, unsigned int ms)
 		TH_LOG("setitimer: %s", strerror(errno));
 }
 
-TEST_F_TIMEOUT(survival, runaway_stopped_by_signal, 60)
+/*
+ * A guest that only executes CPUID: every exit is handled inside thv.ko,
+ * on its fast path (exit.c), with interrupts held.  The host's timer
+ * interrupt still makes the next entry exit, and that exit goes through
+ * the run loop, which sees the signal.
+ */
+GUEST_CODE16(cpuid_storm,
+	"1: xor %eax, %eax\n"
+	"   cpuid\n"
+	"   jmp 1b\n");
+
+/* Run a guest that never stops by itself; a signal must end RUN. */
+static void stopped_by_signal(struct __test_metadata *_metadata,
+			      struct thv_vm *vm,
+			      const unsigned char *start_code,
+			      const unsigned char *end_code)
 {
 	const unsigned int alarm_ms = 300, bound_ms = 5000;
 	uint64_t start, took;
 	int ret;
 
-	guest_start_real(_metadata, &self->vm, runaway_start, runaway_end);
+	guest_start_real(_metadata, vm, start_code, end_code);
 
 	start = now_ms();
 	arm_alarm(_metadata, alarm_ms);
-	ret = thv_vcpu_run(&self->vm);
+	ret = thv_vcpu_run(vm);
 	took = now_ms() - start;
 
 	EXPECT_EQ(-EINTR, ret) TH_LOG("RUN of a runaway guest: expected -EINTR, got %d (%s)",
 				      ret, strerror(-ret));
-	EXPECT_EQ(THV_EXIT_INTR, self->vm.run->exit_reason)
+	EXPECT_EQ(THV_EXIT_INTR, vm->run->exit_reason)
 		TH_LOG("expected exit INTR, got %s",
-		       thv_exit_name(self->vm.run->exit_reason));
+		       thv_exit_name(vm->run->exit_reason));
 	EXPECT_GE(took, alarm_ms - 50)
 		TH_LOG("RUN came back after %llu ms, before the signal",
 		       (unsigned long long)took);
@@ -335,7 +350,25 @@ TEST_F_TIMEOUT(survival, runaway_stopped_by_signal, 60)
 		       (unsigned long long)took, alarm_ms + bound_ms);
 
 	/* The vCPU is not broken by being interrupted. */
-	run_sum_guest(_metadata, &self->vm);
+	run_sum_guest(_metadata, vm);
+}
+
+TEST_F_TIMEOUT(survival, runaway_stopped_by_signal, 60)
+{
+	stopped_by_signal(_metadata, &self->vm, runaway_start, runaway_end);
+}
+
+TEST_F_TIMEOUT(survival, cpuid_storm_stopped_by_signal, 60)
+{
+	struct thv_exit_stats st;
+
+	stopped_by_signal(_metadata, &self->vm, cpuid_storm_start,
+			  cpuid_storm_end);
+	/* It was exiting all along: 300 ms of CPUID exits. */
+	ASSERT_EQ(0, thv_get_exit_stats(&self->vm, &st));
+	EXPECT_GT(st.count[THV_KIND_CPUID], 100)
+		TH_LOG("only %llu CPUID exits in 300 ms",
+		       (unsigned long long)st.count[THV_KIND_CPUID]);
 }
 
 TEST_F(survival, request_immediate_exit)

@@ -264,7 +264,12 @@ static void explain__reentry(FILE *f, struct thv_runner *r, uint32_t kind,
 
 	if (run->exit_reason == THV_EXIT_KERNEL && kind == THV_KIND_CPUID)
 		fprintf(f, "   thv.ko already wrote the answer into EAX, EBX, "
-			"ECX, EDX and moved RIP past the 2-byte CPUID.\n");
+			"ECX, EDX and moved RIP past the 2-byte CPUID.  When "
+			"nobody watches (no --step or --trace), it does that on "
+			"its fast path: right after the exit, interrupts still "
+			"held, and %s again at once, without going back through "
+			"the run loop (tour stop 7.2).\n",
+			vmx ? "VMRESUME" : "VMRUN");
 	if (run->exit_reason == THV_EXIT_KERNEL) {
 		fprintf(f, "   nothing left: thv.ko finished this exit itself "
 			"before it told us (RIP has moved on); the next "
