@@ -743,11 +743,23 @@ static const thv_exit_handler_t thv_exit_handlers[THV_X_NR] = {
  * no event to inject, no interrupt window, no stepping or debug
  * reporting, no request to stop.  Everything an exit owes is still
  * paid: the exit counted, its time and tracepoints (stats.c).
+ *
+ * And never for long: after THV_FASTPATH_MAX exits in a row the run loop
+ * takes over once, interrupts are let in and the budget starts again
+ * (vcpu.c).  On hardware the pending interrupt would end the streak
+ * anyway; Bochs 2.7 does not make a VM exit for a host interrupt while
+ * the guest has EFLAGS.IF = 0 (vmx.c, VMX_PREEMPT_US), and its
+ * VMX-preemption timer starts afresh at every entry, so a guest doing
+ * nothing but CPUID with interrupts off would keep the host's
+ * interrupts out for good.
  */
 bool __thv_exit_fastpath(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
 	struct thv_run *run = vcpu->run;
 
+	if (!vcpu->fast_left)
+		return false;
+	vcpu->fast_left--;
 	if (vcpu->debug_flags ||
 	    vcpu->exc_queued || vcpu->irq_queued ||
 	    READ_ONCE(run->request_interrupt_window) ||

@@ -26,6 +26,8 @@ struct dentry;
 #define THV_MAX_SLOTS		32
 #define THV_MAX_MEM_BYTES	(1ULL << 30)	/* per VM */
 #define THV_RUN_SIZE		PAGE_SIZE
+/* Fast-path exits in a row before the run loop has a turn (exit.c). */
+#define THV_FASTPATH_MAX	64
 
 /*
  * Guest general-purpose registers, indexed in the order the x86 encoding
@@ -194,6 +196,7 @@ struct thv_vcpu {
 	 * delivered during this step; the backend sets it.
 	 */
 	u32 debug_flags;
+	u32 fast_left;			/* fast-path exits left, exit.c */
 	bool step_done;
 	bool step_event;
 	u8 step_vector;

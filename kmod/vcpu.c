@@ -81,6 +81,7 @@ static int thv_vcpu_run(struct thv_vcpu *vcpu)
 			break;
 		}
 		thv_stats_entry(vcpu);		/* stats.c: counters, trace */
+		vcpu->fast_left = THV_FASTPATH_MAX;	/* exit.c */
 		ret = thv_ops->run(vcpu, &exit);
 		if (ret)
 			break;
