@@ -24,6 +24,8 @@
 #                    passed to thv-bench.  thv.bench_syms=1 prints the
 #                    code symbols first (scripts/bench-profile.sh).
 #   thv.timeout=N    seconds one test executable may run (default 300)
+#   thv.kmod_args=A,B  parameters for insmod thv.ko ("mtf=0"), commas
+#                    for spaces (THV_KMOD_ARGS of run-vm.sh, run-bochs.sh)
 #
 # Every line meant for scripts/check.sh starts with "==thv== " so it can be
 # told apart from test output and from kernel messages on the console.
@@ -58,6 +60,7 @@ for arg in $(cat /proc/cmdline); do
 	thv.bench_clock=*) bench_clock=${arg#thv.bench_clock=} ;;
 	thv.bench_loops=*) bench_loops=${arg#thv.bench_loops=} ;;
 	thv.bench_syms=*) bench_syms=${arg#thv.bench_syms=} ;;
+	thv.kmod_args=*) kmod_args=$(echo "${arg#thv.kmod_args=}" | tr , ' ') ;;
 	esac
 done
 
@@ -84,7 +87,8 @@ power_off() {
 }
 
 load_module() {
-	if out=$(insmod /thv/thv.ko 2>&1); then
+	# shellcheck disable=SC2086 # thv.kmod_args: words, on purpose
+	if out=$(insmod /thv/thv.ko ${kmod_args:-} 2>&1); then
 		mark "insmod ok"
 	else
 		mark "insmod fail $out"

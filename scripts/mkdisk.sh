@@ -37,6 +37,8 @@ Environment:
                          (guest time; passed as thv.timeout=)
   THV_BENCH_ARGS         more kernel arguments in bench mode
                          (e.g. "thv.bench_iters=100 thv.bench_clock=bochs")
+  THV_KMOD_ARGS          parameters for insmod thv.ko, e.g. "mtf=0"
+                         (passed as thv.kmod_args=, commas for spaces)
 USAGE
 }
 
@@ -60,6 +62,12 @@ case "$mode" in
 check|demo|novmx|noept|noug|shell) extra= ;;
 bench) extra=${THV_BENCH_ARGS:-} ;;
 *) echo "mkdisk: unknown mode '$mode' (check, demo, novmx, noept, noug, bench or shell)" >&2; exit 2 ;;
+esac
+kmod_args=${THV_KMOD_ARGS:-}
+case "$kmod_args" in
+*,*) echo "mkdisk: THV_KMOD_ARGS: no commas, please (spaces separate)" >&2; exit 2 ;;
+"") ;;
+*) extra="$extra thv.kmod_args=$(echo "$kmod_args" | xargs | tr ' ' ,)" ;;
 esac
 [ -r "$kernel" ] || { echo "mkdisk: no kernel $kernel" >&2; exit 1; }
 [ -r "$initrd" ] || { echo "mkdisk: no $initrd (run scripts/mkinitramfs.sh)" >&2; exit 1; }

@@ -39,6 +39,7 @@ Environment:
   THV_VM_TIMEOUT=600       seconds the whole boot may take
   THV_TEST_TIMEOUT=300     seconds one test executable may take in the guest
   THV_LIVE=1               show the console live (default in demo/shell mode)
+  THV_KMOD_ARGS="mtf=0"    parameters for insmod thv.ko in the guest
   THV_BENCH_ARGS           more kernel arguments in bench modes, e.g.
                            "thv.bench_iters=300 thv.bench_reps=5"
   THV_HOST_CPUINFO, THV_HOST_KVM   what is read instead of /proc/cpuinfo and
@@ -72,6 +73,13 @@ command -v qemu-system-x86_64 >/dev/null ||
 mkdir -p "$logdir"
 
 append="console=ttyS0 panic=-1 quiet loglevel=3 thv.timeout=$test_timeout"
+# Module parameters: one kernel argument, commas for spaces (the init).
+case "${THV_KMOD_ARGS:-}" in
+*,*) echo "run-vm: THV_KMOD_ARGS: no commas, please (spaces separate)" >&2
+     exit 2 ;;
+"") ;;
+*) append="$append thv.kmod_args=$(echo "$THV_KMOD_ARGS" | xargs | tr ' ' ,)" ;;
+esac
 
 # qemu_cmd ACCEL_ARGS... : the QEMU command line, one word per line.
 # "-display none -serial stdio -monitor none" is -nographic without the

@@ -141,7 +141,7 @@ if [ -z "$kver" ]; then
 	echo "==thv== end"
 	exit 0
 fi
-tap_plan 13
+tap_plan 15
 
 host "svm" yes "svm=1 vmx=0"
 run run-vm.sh check
@@ -192,6 +192,18 @@ host "vmx" yes "svm=0 vmx=1"
 run run-bochs.sh check THV_ACCEL=tcg
 ! called '^qemu' && called '^bochs' && [ "$rc" = 0 ]
 tap $? "THV_ACCEL=tcg: Bochs even on a nested-KVM host"
+
+host "svm" no ""
+run run-vm.sh check THV_KMOD_ARGS=" mtf=0  foo=1 "
+called 'qemu .*thv.kmod_args=mtf=0,foo=1 ' && [ "$rc" = 0 ]
+tap $? "THV_KMOD_ARGS reaches the guest's init as one argument, thv.kmod_args=mtf=0,foo=1"
+
+host "vmx" no ""
+run run-bochs.sh check THV_KMOD_ARGS="mtf=1"
+# The disk image holds syslinux.cfg as plain text (FAT, scripts/mkdisk.sh).
+grep -aq 'APPEND .* thv.kmod_args=mtf=1$' "$fake_build/$kver/bochs-check.img" &&
+	[ "$rc" = 0 ]
+tap $? "THV_KMOD_ARGS in the Bochs lane: on the syslinux APPEND line"
 
 host "vmx" yes "svm=0 vmx=1"
 run run-bochs.sh noept
