@@ -150,7 +150,8 @@ TEST_F(abi, caps_sane)
 	EXPECT_NE(0, c->flags & THV_CAP_NESTED_PAGING)
 		TH_LOG("nested paging is always in use, flags 0x%x", c->flags);
 	if (c->backend == THV_BACKEND_SVM) {
-		EXPECT_EQ(0, c->flags & (THV_CAP_VPID | THV_CAP_UNRESTRICTED))
+		EXPECT_EQ(0, c->flags & (THV_CAP_VPID | THV_CAP_UNRESTRICTED |
+					 THV_CAP_MTF))
 			TH_LOG("VMX-only flags on SVM: 0x%x", c->flags);
 	} else {
 		/* thv refuses to load without unrestricted guest. */

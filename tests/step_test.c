@@ -131,6 +131,30 @@ static void st_step_event(struct __test_metadata *_metadata,
 		TH_LOG("the event step did not end with a hardware exit");
 }
 
+/*
+ * The hardware exit that ends a plain step in the guest: VMX's monitor
+ * trap flag (exit reason 37, SDM 26.5.2) where THV_CAP_MTF says thv uses
+ * it, else the #DB of our RFLAGS.TF (VMX exit reason 0, SDM 25.6.3; SVM
+ * exit code 0x41, APM 15.12).
+ */
+static void st_check_hw_step(struct __test_metadata *_metadata,
+			     const struct thv_run *run)
+{
+	struct thv_caps caps;
+	uint64_t want;
+
+	get_caps(_metadata, &caps);
+	if (caps.backend == THV_BACKEND_SVM)
+		want = 0x41;
+	else
+		want = caps.flags & THV_CAP_MTF ? 37 : 0;
+	EXPECT_EQ(1, run->hw_exit_valid);
+	EXPECT_EQ(want, run->hw_exit_reason)
+		TH_LOG("a step in the guest ended with hardware exit 0x%llx, want 0x%llx (caps flags 0x%x)",
+		       (unsigned long long)run->hw_exit_reason,
+		       (unsigned long long)want, caps.flags);
+}
+
 /* ------------------------------------------------------------------ */
 /* Plain instructions, one emulated (CPUID), one done by userspace.    */
 
@@ -186,6 +210,7 @@ TEST_F(step, instructions_one_by_one)
 	st_step(_metadata, vm, guest_rip(st_seq, sq_1), &regs);
 	st_step(_metadata, vm, guest_rip(st_seq, sq_2), &regs);
 	EXPECT_EQ(5, regs.rbx);
+	st_check_hw_step(_metadata, vm->run);
 	st_step(_metadata, vm, guest_rip(st_seq, sq_3), &regs);
 	EXPECT_EQ(12, regs.rbx);
 	st_step(_metadata, vm, guest_rip(st_seq, sq_4), &regs);

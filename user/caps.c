@@ -110,6 +110,8 @@ static void caps__print(const char *path, const struct thv_caps *c)
 		caps__flag("VPID", c->flags, THV_CAP_VPID, NULL);
 		caps__flag("unrestricted guest", c->flags, THV_CAP_UNRESTRICTED,
 			   NULL);
+		caps__flag("monitor trap flag", c->flags, THV_CAP_MTF,
+			   "single-step by RFLAGS.TF and #DB");
 	}
 	printf("%-20s %u\n", c->backend == THV_BACKEND_VMX ? "VPIDs" : "ASIDs",
 	       c->nr_asids);

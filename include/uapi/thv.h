@@ -53,6 +53,7 @@
 #define THV_CAP_FLUSH_BY_ASID	(1u << 3)  /* SVM: TLB flush per ASID */
 #define THV_CAP_VPID		(1u << 4)  /* VMX: tagged TLB */
 #define THV_CAP_UNRESTRICTED	(1u << 5)  /* VMX: real mode runs natively */
+#define THV_CAP_MTF		(1u << 6)  /* VMX: steps by monitor trap flag */
 
 struct thv_caps {
 	__u32 backend;		/* THV_BACKEND_* */

@@ -26,8 +26,10 @@
 
 #include <linux/bitmap.h>
 #include <linux/cpu.h>
+#include <linux/dmi.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/nospec.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
@@ -58,7 +60,7 @@ static struct {
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	u64 ept_vpid_cap;
 	bool ept_ad, vpid, invept_single, invvpid_single;
-	bool mtf;			/* the monitor trap flag exists */
+	bool mtf;			/* single-step with the monitor trap flag */
 	u32 preempt_ticks;		/* 0: no VMX-preemption timer */
 } vmx_conf;
 
@@ -71,6 +73,28 @@ static struct {
  * CPU: a guest never holds the CPU longer than this.
  */
 #define VMX_PREEMPT_US		1000
+
+/*
+ * thv.mtf: single-step with the monitor trap flag?  -1 (default): where
+ * the CPU has it and it is not known to be broken; 0: never (RFLAGS.TF,
+ * as on SVM); 1: wherever the CPU advertises it.
+ */
+static int mtf = -1;
+module_param(mtf, int, 0444);
+MODULE_PARM_DESC(mtf, "VMX single-step: -1 monitor trap flag where it works (default), 0 never, 1 wherever advertised");
+
+/*
+ * Bochs 2.7's skylake and tigerlake models advertise the monitor trap
+ * flag, but no MTF exit ever comes (measured: a stepped guest ran on to
+ * its next CPUID or OUT).  Its BIOS says who it is.
+ */
+static const struct dmi_system_id vmx_mtf_broken[] = {
+	{
+		.ident = "Bochs",
+		.matches = { DMI_MATCH(DMI_BIOS_VERSION, "Bochs") },
+	},
+	{ }
+};
 
 static DEFINE_PER_CPU(struct vmx_cpu, vmx_cpu_data);
 static DECLARE_BITMAP(vmx_vpid_used, VMX_NR_VPIDS);
@@ -228,6 +252,12 @@ static int vmx_setup_controls(u64 basic)
 	vmx_conf.proc &= ~CPU_BASED_INTR_WINDOW_EXITING;
 	vmx_conf.mtf = vmx_conf.proc & CPU_BASED_MONITOR_TRAP_FLAG;
 	vmx_conf.proc &= ~CPU_BASED_MONITOR_TRAP_FLAG;
+	if (vmx_conf.mtf &&
+	    (!mtf || (mtf < 0 && dmi_check_system(vmx_mtf_broken)))) {
+		pr_info("the monitor trap flag is not used%s: single-stepping with RFLAGS.TF\n",
+			mtf ? " (Bochs makes no MTF exit)" : " (thv.mtf=0)");
+		vmx_conf.mtf = false;
+	}
 
 	/* Secondary (SDM 25.6.2): EPT and unrestricted guest are a must. */
 	rdmsrl(MSR_IA32_VMX_PROCBASED_CTLS2, basic);
@@ -351,12 +381,15 @@ static int vmx_hardware_setup(struct thv_caps *caps)
 	caps->flags = THV_CAP_NESTED_PAGING | THV_CAP_UNRESTRICTED;
 	if (vmx_conf.vpid)
 		caps->flags |= THV_CAP_VPID;
+	if (vmx_conf.mtf)
+		caps->flags |= THV_CAP_MTF;
 	caps->nr_asids = vmx_conf.vpid ? VMX_NR_VPIDS - 1 : 0;
 	caps->npt_levels = 4;		/* 4-level EPT: 48-bit guest-physical */
 	caps->max_gpa = 1ULL << min_t(u32, boot_cpu_data.x86_phys_bits, 48);
-	pr_info("VMCS revision 0x%x, EPT%s, VPID %s\n", vmx_conf.revision,
-		vmx_conf.ept_ad ? " with A/D bits" : "",
-		vmx_conf.vpid ? "on" : "off");
+	pr_info("VMCS revision 0x%x, EPT%s, VPID %s, single-step by %s\n",
+		vmx_conf.revision, vmx_conf.ept_ad ? " with A/D bits" : "",
+		vmx_conf.vpid ? "on" : "off",
+		vmx_conf.mtf ? "MTF" : "RFLAGS.TF");
 	return 0;
 }
 
@@ -1369,12 +1402,13 @@ static bool vmx_event_in_flight(struct thv_vcpu *vcpu);
 /* ---- Single-stepping without the monitor trap flag --------------------- */
 
 /*
- * Bochs's VMX CPUs have no monitor trap flag, so there thv steps as on
- * SVM, with the guest's RFLAGS.TF and the #DB intercept (debug.c,
- * "stepping with RFLAGS.TF"); #DB is always in our exception bitmap
- * (SDM 25.6.3).  A #DB exit says in its exit qualification which debug
- * conditions were met, as DR6 would: BS (bit 14) is the single-step trap
- * (SDM 28.2.1, Table 28-1).  Such a #DB leaves the guest's DR6 alone.
+ * Bochs's VMX CPUs have no working monitor trap flag (vmx_mtf_broken),
+ * so there thv steps as on SVM, with the guest's RFLAGS.TF and the #DB
+ * intercept (debug.c, "stepping with RFLAGS.TF"); #DB is always in our
+ * exception bitmap (SDM 25.6.3).  A #DB exit says in its exit
+ * qualification which debug conditions were met, as DR6 would: BS (bit
+ * 14) is the single-step trap (SDM 28.2.1, Table 28-1).  Such a #DB
+ * leaves the guest's DR6 alone.
  * What is VMX's own:
  *
  *  - Events.  The event goes in through the VM-entry interruption-
@@ -1550,11 +1584,57 @@ static bool vmx_exit_irqoff(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	return true;
 }
 
+/*
+ * A monitor trap flag that does not fire.  With MTF on and no event
+ * injected, the MTF exit comes right after the first instruction (SDM
+ * 26.5.2), before anything the next instruction could cause.  So an
+ * instruction's exit at another RIP than the one we entered at means
+ * the guest ran on: MTF does not work here (an emulator; see
+ * vmx_mtf_broken).  This step is lost; from now on thv steps with
+ * RFLAGS.TF, on every vCPU (vmx_run switches this one over when it is
+ * done with the exit).  The VMCS is loaded.
+ */
+static bool vmx_mtf_failed(struct thv_vcpu *vcpu, const struct thv_exit *exit,
+			   u64 entry_rip, u32 injected)
+{
+	if ((injected & INTR_VALID) || vcpu->rip == entry_rip)
+		return false;
+	switch (exit->kind) {
+	case THV_X_IO:
+	case THV_X_NPF:
+	case THV_X_CPUID:
+	case THV_X_HLT:
+	case THV_X_HYPERCALL:
+	case THV_X_MSR:
+	case THV_X_DENIED_INSN:
+	case THV_X_SKIP_INSN:
+	case THV_X_CR:
+	case THV_X_RDTSCP:
+	case THV_X_PAUSE:
+	case THV_X_DR:
+	case THV_X_XSETBV:
+		break;
+	default:
+		return false;
+	}
+	pr_warn_once("no MTF exit after one instruction (entered at 0x%llx, exit %u at 0x%llx): single-stepping with RFLAGS.TF from now on\n",
+		     entry_rip, vmcs_read32(VM_EXIT_REASON) & 0xffff,
+		     vcpu->rip);
+	WRITE_ONCE(vmx_conf.mtf, false);
+	WRITE_ONCE(thv_caps.flags, thv_caps.flags & ~THV_CAP_MTF);
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+		     vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) &
+		     ~CPU_BASED_MONITOR_TRAP_FLAG);
+	return true;
+}
+
 static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 {
 	struct vmx_vcpu *vmx = vcpu->arch;
 	struct thv_vm *vm = vcpu->vm;
 	struct vmx_step step = { 0 };
+	u64 entry_rip = vcpu->rip;
+	bool mtf_failed = false;
 	unsigned long flags;
 	bool delivered;
 	bool nmi = false;
@@ -1666,6 +1746,9 @@ static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	 * (vmx_tf_step_enter), unless another exit comes first (debug.c
 	 * handles both).
 	 */
+	if (vmx->single_step && !vmx->step_tf && exit->kind != THV_X_STEP)
+		mtf_failed = vmx_mtf_failed(vcpu, exit, entry_rip,
+					    step.injected);
 	delivered = (step.injected & INTR_VALID) &&
 		    !(vmcs_read32(IDT_VECTORING_INFO_FIELD) & INTR_VALID);
 	if (vmx->step_tf)
@@ -1679,6 +1762,8 @@ static int vmx_run(struct thv_vcpu *vcpu, struct thv_exit *exit)
 	/* Our TF out of RFLAGS and PUSHF images (reads guest memory). */
 	if (vmx->step_tf && !(step.injected & INTR_VALID))
 		thv_tf_step_done(vcpu, exit, &step.st, step.trap, step.dr6);
+	if (mtf_failed)
+		vmx->step_tf = true;
 	return 0;
 }
 
@@ -1929,29 +2014,30 @@ static void vmx_set_exception_intercepts(struct thv_vcpu *vcpu, u32 vectors)
  * control bit 27 (SDM 25.6.2, 26.5.2), where the CPU has it.  The
  * guest's own TF is left alone: a guest stepping itself gets its #DB
  * (intercepted, then delivered by exit.c) before our MTF exit, which has
- * lower priority.  Without MTF, RFLAGS.TF as on SVM: vmx_run() does the
+ * lower priority.  Without MTF (or with thv.mtf=0, or once MTF was seen
+ * not to fire, vmx_mtf_failed), RFLAGS.TF as on SVM: vmx_run() does the
  * work, see "Single-stepping without the monitor trap flag".
  */
 static int vmx_set_single_step(struct thv_vcpu *vcpu, bool on)
 {
 	struct vmx_vcpu *vmx = vcpu->arch;
+	/* Turning it off: the way this vCPU was stepping. */
+	bool use_mtf = on ? READ_ONCE(vmx_conf.mtf) : !vmx->step_tf;
 	u32 proc;
 
-	if (!vmx_conf.mtf) {
-		vmx->single_step = on;
-		vmx->step_tf = on;
-		return 0;
+	if (use_mtf) {
+		if (vmx_with_vmcs(vmx))
+			return -EIO;
+		proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+		if (on)
+			proc |= CPU_BASED_MONITOR_TRAP_FLAG;
+		else
+			proc &= ~CPU_BASED_MONITOR_TRAP_FLAG;
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+		vmx_put();
 	}
-	if (vmx_with_vmcs(vmx))
-		return -EIO;
-	proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
-	if (on)
-		proc |= CPU_BASED_MONITOR_TRAP_FLAG;
-	else
-		proc &= ~CPU_BASED_MONITOR_TRAP_FLAG;
-	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
-	vmx_put();
 	vmx->single_step = on;
+	vmx->step_tf = on && !use_mtf;
 	return 0;
 }
 
