@@ -177,10 +177,10 @@ tap $? "docs/performance.md has a place for each lane's table" "$work/perf"
 # profile_logs KMALLOC_RUNS: a QEMU log of 10 loop iterations on thv
 # (guest 3 instructions, thv_run 5) and 4 on KVM (guest 3, kvm_run 7);
 # thv's window also runs a 3-instruction __kmalloc block that often.
-profile_logs() {
-	cat >"$work/p.serial" <<'SYMS'
+profile_logs() {	# profile_logs N [SYMBOL]: N blocks of SYMBOL (__kmalloc)
+	cat >"$work/p.serial" <<SYMS
 ==thv== syms-begin
-ffffffff81000000 T __kmalloc
+ffffffff81000000 T ${2:-__kmalloc}
 ffffffff81000100 T do_syscall_64
 ffffffffc0000000 t thv_run	[thv]
 ==thv== syms-end
@@ -238,6 +238,12 @@ python3 scripts/bench-profile.py --check "$work/p.log" "$work/p.marks" \
 rc=$?
 { [ $rc = 3 ] && grep -q '^hot path: MISSED: __kmalloc (3.0 per iteration)' "$work/out"; } ||
 	{ echo "profile with kmalloc: rc=$rc (want 3)"; cat "$work/out"; } >>"$work/prof"
+profile_logs 10 trace_event_raw_event_thv_exit	# an enabled tracepoint
+python3 scripts/bench-profile.py --check "$work/p.log" "$work/p.marks" \
+	"$work/p.serial" >"$work/out" 2>&1
+rc=$?
+{ [ $rc = 3 ] && grep -q '^hot path: MISSED: trace_event_raw_event_thv_exit (3.0' "$work/out"; } ||
+	{ echo "profile with a tracepoint: rc=$rc (want 3)"; cat "$work/out"; } >>"$work/prof"
 [ ! -s "$work/prof" ]
 tap $? "the exit profiler adds up blocks per function and checks the hot path" "$work/prof"
 

@@ -2,17 +2,20 @@
 /*
  * stats_test.c - watching the hypervisor work: exit counters
  * (THV_GET_EXIT_STATS), debugfs (/sys/kernel/debug/thv/vm-<pid>-<n>/exits
- * and npt), the thv:thv_entry/thv_exit tracepoints and the raw VMCS/VMCB
- * (THV_GET_HW_FIELDS).
+ * and npt), the thv:thv_entry/thv_exit tracepoints (through tracefs, as
+ * trace-cmd reads them, and through perf_event_open(), as perf does) and
+ * the raw VMCS/VMCB (THV_GET_HW_FIELDS).
  *
  * One small real-mode guest does a known number of CPUIDs (handled in the
  * kernel) and OUTs (handled here), touches one data page and halts; every
  * test checks that the kernel's bookkeeping saw exactly that.
  */
 #include <dirent.h>
+#include <linux/perf_event.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "kselftest_harness.h"
 #include "test_util.h"
@@ -399,6 +402,21 @@ static int write_file(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
 }
 
+/*
+ * tracefs mounted, thv's events there; false (the test SKIPs or
+ * failed, and must return) otherwise.
+ */
+static bool tracefs_ready(struct __test_metadata *_metadata)
+{
+	if (access(TRACEFS_DIR "/trace", F_OK) &&
+	    mount("tracefs", TRACEFS_DIR, "tracefs", 0, NULL))
+		SKIP(return false, "no tracefs at %s: %s", TRACEFS_DIR,
+		     strerror(errno));
+	EXPECT_EQ(0, access(TRACEFS_DIR "/events/thv/thv_exit", F_OK))
+		TH_LOG("thv.ko is loaded but events/thv/thv_exit is missing");
+	return !access(TRACEFS_DIR "/events/thv/thv_exit", F_OK);
+}
+
 TEST_F(stats, tracepoints)
 {
 	const char *isa = self->caps.backend == THV_BACKEND_VMX ? "vmx" : "svm";
@@ -408,13 +426,8 @@ TEST_F(stats, tracepoints)
 	unsigned int vcpu;
 	FILE *f;
 
-	if (access(TRACEFS_DIR "/trace", F_OK) &&
-	    mount("tracefs", TRACEFS_DIR, "tracefs", 0, NULL))
-		SKIP(return, "no tracefs at %s: %s", TRACEFS_DIR,
-		     strerror(errno));
-	ASSERT_EQ(0, access(TRACEFS_DIR "/events/thv/thv_exit", F_OK))
-		TH_LOG("thv.ko is loaded but events/thv/thv_exit is missing");
-
+	if (!tracefs_ready(_metadata))
+		return;
 	ASSERT_EQ(0, write_file(TRACEFS_DIR "/trace", ""));
 	ASSERT_EQ(0, write_file(TRACEFS_DIR "/events/thv/enable", "1"));
 	ASSERT_EQ(0, write_file(TRACEFS_DIR "/tracing_on", "1"));
@@ -474,6 +487,157 @@ TEST_F(stats, tracepoints)
 	/* Every exit came from an entry, and the run stopped after one. */
 	EXPECT_EQ(exits, entries);
 	EXPECT_EQ(self->vm.run->exits, exits);
+}
+
+/*
+ * The same events as perf sees them (perf stat, perf record): a
+ * tracepoint is a perf event of type PERF_TYPE_TRACEPOINT whose config
+ * is the event's id in tracefs, and a sample's raw data is the event's
+ * record, laid out as events/thv/thv_exit/format says.
+ */
+static long long tp_read_ll(const char *path)
+{
+	long long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* The offset of "field:TYPE name;" in an event's format file, or -1. */
+static int tp_field_offset(const char *format, const char *name)
+{
+	char line[256], want[64];
+	int off = -1;
+	FILE *f = fopen(format, "r");
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), " %s;", name);
+	while (fgets(line, sizeof(line), f)) {
+		const char *o = strstr(line, "offset:");
+
+		if (strstr(line, "field:") && strstr(line, want) && o) {
+			off = atoi(o + strlen("offset:"));
+			break;
+		}
+	}
+	fclose(f);
+	return off;
+}
+
+static int tp_perf_open(const char *event, bool sample)
+{
+	char path[128];
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(attr),
+		.disabled = 1,
+	};
+
+	snprintf(path, sizeof(path), TRACEFS_DIR "/events/thv/%s/id", event);
+	attr.config = tp_read_ll(path);
+	if (sample) {
+		attr.sample_period = 1;
+		attr.sample_type = PERF_SAMPLE_RAW;
+		attr.wakeup_events = 1;
+	}
+	/* This thread, any CPU: the events fire in THV_RUN's context. */
+	return syscall(__NR_perf_event_open, &attr, 0, -1, -1,
+		       PERF_FLAG_FD_CLOEXEC);
+}
+
+#define TP_RING_PAGES	8
+
+TEST_F(stats, perf_records_exits)
+{
+	const char *fmt = TRACEFS_DIR "/events/thv/thv_exit/format";
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len = (1 + TP_RING_PAGES) * page;
+	int off_kind, off_rip, off_backend;
+	struct perf_event_mmap_page *meta;
+	unsigned int next = 0, samples = 0;
+	long long entries = -1;
+	uint64_t head, pos;
+	int count_fd, fd;
+	char *ring;
+
+	if (!tracefs_ready(_metadata))
+		return;
+	off_kind = tp_field_offset(fmt, "kind");
+	off_rip = tp_field_offset(fmt, "rip");
+	off_backend = tp_field_offset(fmt, "backend");
+	ASSERT_LE(0, off_kind) TH_LOG("no kind field in %s", fmt);
+	ASSERT_LE(0, off_rip) TH_LOG("no rip field in %s", fmt);
+	ASSERT_LE(0, off_backend) TH_LOG("no backend field in %s", fmt);
+
+	fd = tp_perf_open("thv_exit", true);
+	if (fd < 0 && (errno == ENOSYS || errno == ENOENT))
+		SKIP(return, "no perf events for tracepoints here: %s",
+		     strerror(errno));
+	ASSERT_LE(0, fd) TH_LOG("perf_event_open(thv:thv_exit): %s",
+				strerror(errno));
+	count_fd = tp_perf_open("thv_entry", false);
+	ASSERT_LE(0, count_fd) TH_LOG("perf_event_open(thv:thv_entry): %s",
+				      strerror(errno));
+	ring = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, ring) TH_LOG("mmap: %s", strerror(errno));
+	meta = (struct perf_event_mmap_page *)ring;
+
+	ASSERT_EQ(0, ioctl(fd, PERF_EVENT_IOC_ENABLE, 0));
+	ASSERT_EQ(0, ioctl(count_fd, PERF_EVENT_IOC_ENABLE, 0));
+	run_guest(_metadata, &self->vm);
+	ASSERT_EQ(0, ioctl(fd, PERF_EVENT_IOC_DISABLE, 0));
+	ASSERT_EQ(0, ioctl(count_fd, PERF_EVENT_IOC_DISABLE, 0));
+	ASSERT_EQ(sizeof(entries), read(count_fd, &entries, sizeof(entries)));
+
+	/* perf record's loop: records from data_tail up to data_head. */
+	head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+	ASSERT_GT(TP_RING_PAGES * page, head) TH_LOG("the ring wrapped");
+	for (pos = meta->data_tail; pos < head;) {
+		const struct perf_event_header *h =
+			(const void *)(ring + page + pos);
+		const char *raw = (const char *)(h + 1) + sizeof(uint32_t);
+		uint32_t kind, backend;
+		uint64_t rip;
+		const char *name;
+
+		ASSERT_LT(0, h->size);
+		pos += h->size;
+		ASSERT_NE(PERF_RECORD_LOST, h->type) TH_LOG("samples lost");
+		if (h->type != PERF_RECORD_SAMPLE)
+			continue;
+		samples++;
+		memcpy(&kind, raw + off_kind, sizeof(kind));
+		memcpy(&rip, raw + off_rip, sizeof(rip));
+		memcpy(&backend, raw + off_backend, sizeof(backend));
+		EXPECT_EQ(self->caps.backend, backend);
+		ASSERT_GT(THV_KIND_NR, kind);
+		name = kind_names[kind];
+		if (!name || (strcmp(name, "cpuid") && strcmp(name, "io") &&
+			      strcmp(name, "hlt")))
+			continue;
+		ASSERT_GT(ARRAY_SIZE(expected_exits), next)
+			TH_LOG("an extra %s exit at 0x%llx", name,
+			       (unsigned long long)rip);
+		EXPECT_STREQ(expected_exits[next].kind, name)
+			TH_LOG("sample %u", next);
+		EXPECT_EQ(guest_rip(stats_guest, expected_exits[next].label),
+			  rip) TH_LOG("sample %u (%s)", next, name);
+		next++;
+	}
+	EXPECT_EQ(ARRAY_SIZE(expected_exits), next)
+		TH_LOG("saw %u of the guest's exits in the samples", next);
+	/* One sample per exit; perf stat's count of entries agrees. */
+	EXPECT_EQ(self->vm.run->exits, samples);
+	EXPECT_EQ(samples, entries);
+	munmap(ring, len);
+	close(count_fd);
+	close(fd);
 }
 
 /* ------------------------------------------------------------------ */
