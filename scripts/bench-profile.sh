@@ -29,8 +29,9 @@ usage: scripts/bench-profile.sh [--loop NAME] [--iters N] [--window S]
   --kver KVER   guest kernel (default 6.12.117+deb12-amd64)
   --out DIR     where the QEMU log and the report go (default
                 BUILD/bench/profile)
-  --check       thv's hot path: no allocation, printk or lock slow path
-                may cost an instruction per iteration (exit status 3)
+  --check       thv's hot path: no allocation, printk, lock slow path
+                or (disabled) tracepoint may cost an instruction per
+                iteration (exit status 3)
   BUILD         the build directory (default build)
 USAGE
 }
