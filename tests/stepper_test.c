@@ -151,16 +151,21 @@ static int exit_stats_state(void)
 	return ret;
 }
 
-static uint32_t backend(void)
+static struct thv_caps caps_now(void)
 {
 	struct thv_caps caps;
 	int fd = thv_open_dev(NULL);
 
 	if (fd < 0 || thv_get_caps(fd, &caps))
-		caps.backend = 0;
+		memset(&caps, 0, sizeof(caps));
 	if (fd >= 0)
 		close(fd);
-	return caps.backend;
+	return caps;
+}
+
+static uint32_t backend(void)
+{
+	return caps_now().backend;
 }
 
 /* ------------------------------------------------------------------ */
@@ -632,11 +637,14 @@ TEST_F(stepper, step_single)
 {
 	char path[PATH_MAX], l1[512], l2[512], line[512];
 	unsigned long long rip1 = 0, rip2 = 0;
+	struct thv_caps caps;
+	const char *want;
 	int dbg, i;
 
 	THV_REQUIRE_DEV();
 	payload_path(_metadata, self, "hello.bin", path, sizeof(path));
-	run_thv_in("s\ns\nq\n", "run", "--step", "--break", "io", path);
+	run_thv_in("s\ne\ns\ne\nq\n", "run", "--step", "--break", "io",
+		   path);
 	EXPECT_STATUS(ST_OK);
 	dbg = debug_ioctl_state();
 	if (dbg) {
@@ -671,6 +679,23 @@ TEST_F(stepper, step_single)
 	EXPECT_GT(0x1100ULL, rip1) TH_LOG("%s", l1);
 	EXPECT_NE(rip1, rip2);
 	EXPECT_NE(NULL, strstr(l1, "real: ")) TH_LOG("%s", l1);
+
+	/*
+	 * explain: the first step ended outside the guest (thv.ko finished
+	 * the IN), the second with the hardware exit of this CPU's way of
+	 * stepping (THV_CAP_MTF on VMX).
+	 */
+	EXPECT_CONTAINS(self->res.out, ": DEBUG, no VM exit (");
+	EXPECT_CONTAINS(self->res.out, "That was the step");
+	caps = caps_now();
+	if (caps.backend == THV_BACKEND_SVM)
+		want = "EXITCODE = VMEXIT_EXCP1 (0x41)";
+	else if (caps.flags & THV_CAP_MTF)
+		want = "exit reason = 37, monitor trap flag)";
+	else
+		want = "exit reason = 0, the #DB that RFLAGS.TF raises (this "
+		       "CPU steps without the monitor trap flag)";
+	EXPECT_CONTAINS(self->res.out, want);
 }
 
 /* vmcs/vmcb: the raw fields by area. */
@@ -924,7 +949,8 @@ TEST_F(stepper, step_summary_adds_up)
 
 	THV_REQUIRE_DEV();
 	payload_path(_metadata, self, "hello.bin", path, sizeof(path));
-	run_thv_in("s\ns\nq\n", "run", "--step", "--break", "io", path);
+	run_thv_in("s\ne\ns\ne\nq\n", "run", "--step", "--break", "io",
+		   path);
 	EXPECT_STATUS(ST_OK);
 	dbg = debug_ioctl_state();
 	if (dbg)

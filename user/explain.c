@@ -254,6 +254,13 @@ static void explain__fields(FILE *f, const struct thv_run *run,
 }
 
 /* Step 4: what the exit's handler leaves for the re-entry. */
+/* A VMX step that the monitor trap flag ended (exit reason 37). */
+static bool explain__mtf(const struct thv_runner *r)
+{
+	return r->backend == THV_BACKEND_VMX && r->vm.run->hw_exit_valid &&
+	       r->vm.run->hw_exit_reason == 37;
+}
+
 static void explain__reentry(FILE *f, struct thv_runner *r, uint32_t kind,
 			     bool vmx)
 {
@@ -347,9 +354,8 @@ static void explain__reentry(FILE *f, struct thv_runner *r, uint32_t kind,
 		break;
 	case THV_KIND_STEP:
 		fprintf(f, "   nothing to finish; %s stays set only if you "
-			"`step` again\n", vmx ? "the monitor trap flag (or, "
-			"without MTF, the hidden RFLAGS.TF)" :
-			"the hidden RFLAGS.TF");
+			"`step` again\n", explain__mtf(r) ?
+			"the monitor trap flag" : "the hidden RFLAGS.TF");
 		break;
 	default:
 		fprintf(f, "   see the handler in kmod/exit.c\n");
@@ -363,6 +369,7 @@ void explain__exit(FILE *f, struct thv_runner *r)
 	bool vmx = r->backend == THV_BACKEND_VMX;
 	uint32_t kind = explain__kind(run);
 	const struct explain_kind *k;
+	const char *vmx_why;
 
 	if (run->exit_reason == THV_EXIT_INTR) {
 		fprintf(f, "No VM exit: THV_RUN returned -EINTR because a "
@@ -377,6 +384,23 @@ void explain__exit(FILE *f, struct thv_runner *r)
 		return;
 	}
 	k = &kinds[kind];
+	if (kind == THV_KIND_STEP && !run->hw_exit_valid) {
+		fprintf(f, "Exit #%" PRIu64 ": %s, no VM exit (%s)\n"
+			"The instruction at the last stop did not finish in "
+			"the guest: it exited, and thv.ko or this runner "
+			"finished it (an IN or OUT, a CPUID, ...) and moved RIP "
+			"past it.  That was the step, so THV_RUN reported it "
+			"at once, without entering the guest.\n"
+			"Manual: %s\n", r->exits, thv_run_exit_name(run),
+			vmx ? "Intel VMX" : "AMD SVM", vmx ? k->sdm : k->apm);
+		return;
+	}
+	vmx_why = k->vmx;
+	/* Which way this CPU steps (THV_CAP_MTF): say the one it took. */
+	if (kind == THV_KIND_STEP && vmx)
+		vmx_why = explain__mtf(r) ? "37, monitor trap flag" :
+			  "0, the #DB that RFLAGS.TF raises (this CPU steps "
+			  "without the monitor trap flag)";
 	fprintf(f, "Exit #%" PRIu64 ": %s, %s (%s)\n", r->exits,
 		thv_run_exit_name(run), run->exit_reason == THV_EXIT_KERNEL ?
 		"handled in the kernel" : "sent to user space",
@@ -386,7 +410,7 @@ void explain__exit(FILE *f, struct thv_runner *r)
 	fprintf(f, "2. The CPU left the guest: a VM exit (%s = %s).  It "
 		"saved the guest's registers into the %s, loaded the host's, "
 		"and thv.ko runs now in %s.\n", vmx ? "exit reason" :
-		"EXITCODE", vmx ? k->vmx : k->svm, vmx ?
+		"EXITCODE", vmx ? vmx_why : k->svm, vmx ?
 		"VMCS guest-state area" : "VMCB state save area",
 		vmx ? "VMX root mode" : "host mode");
 	fprintf(f, "3. What thv.ko read:\n");
