@@ -108,10 +108,21 @@ unload_module() {
 	fi
 }
 
+# The processes in state D: stuck in the kernel, SIGKILL cannot end them.
+stuck_tasks() {
+	for s in /proc/[0-9]*/stat; do
+		# shellcheck disable=SC2034 # pid and the rest: read past
+		read -r pid comm state rest <"$s" 2>/dev/null || continue
+		[ "$state" = D ] && printf '%s ' "$comm"
+	done
+}
+
 # Run one test executable under busybox timeout.  Output goes straight to
 # the console so a crash still shows how far the test got.  Afterwards
 # kill every process but this one: a forked test child (the kselftest
-# harness forks one per test) must not outlive its binary.
+# harness forks one per test) must not outlive its binary.  One that
+# cannot be killed hangs in the kernel: the kernel log says where
+# (sysrq w, the blocked tasks; l, what every CPU is running).
 run_test() {
 	t=$1
 	name=${t##*/}
@@ -121,6 +132,14 @@ run_test() {
 	rc=$?
 	secs=$(($(date +%s) - start))
 	kill -9 -1 2>/dev/null
+	# A killed process may pass through D on its way out: ask twice.
+	stuck=$(stuck_tasks)
+	[ -n "$stuck" ] && sleep 2 && stuck=$(stuck_tasks)
+	if [ -n "$stuck" ]; then
+		echo "# $name: stuck in the kernel: $stuck(sysrq w and l follow)"
+		echo w >/proc/sysrq-trigger
+		echo l >/proc/sysrq-trigger
+	fi
 	timed_out=0
 	[ $rc -ge 128 ] && [ $secs -ge "$test_timeout" ] && timed_out=1
 	mark "test-end $name rc=$rc secs=$secs timeout=$timed_out"
