@@ -59,6 +59,7 @@ help:
 	@echo '  THV_TEST_TIMEOUT=300 (s per test)'
 	@echo '  THV_BOCHS_CPU=corei7_haswell_4770  THV_BOCHS_CPUS=2'
 	@echo '  THV_BOCHS_IPS=40000000 (see scripts/run-bochs.sh --help)'
+	@echo '  THV_KMOD_ARGS="mtf=1" (insmod thv.ko parameters in the guest)'
 
 deps:
 	@scripts/install-deps.sh
