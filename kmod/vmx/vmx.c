@@ -613,6 +613,15 @@ static void vmx_put(void)
 	preempt_enable();
 }
 
+/* Set or clear bits of the primary processor-based controls (loaded VMCS). */
+static void vmx_proc_bits(u32 bits, bool on)
+{
+	u32 proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+		     on ? proc | bits : proc & ~bits);
+}
+
 /* ---- Control registers ------------------------------------------------ */
 
 /*
@@ -1458,7 +1467,6 @@ static void vmx_tf_step_enter(struct thv_vcpu *vcpu, struct vmx_step *s)
 {
 	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	unsigned long pend = vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS);
-	u32 proc;
 
 	s->rflags = vcpu->rflags;
 	s->injected = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
@@ -1483,10 +1491,9 @@ static void vmx_tf_step_enter(struct thv_vcpu *vcpu, struct vmx_step *s)
 	if (!s->shadow)
 		return;
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~s->shadow);
-	proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
-	if (proc & CPU_BASED_INTR_WINDOW_EXITING) {
-		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
-			     proc & ~CPU_BASED_INTR_WINDOW_EXITING);
+	if (vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) &
+	    CPU_BASED_INTR_WINDOW_EXITING) {
+		vmx_proc_bits(CPU_BASED_INTR_WINDOW_EXITING, false);
 		s->window = true;
 	}
 }
@@ -1495,9 +1502,7 @@ static void vmx_tf_step_enter(struct thv_vcpu *vcpu, struct vmx_step *s)
 static void vmx_tf_step_restore(struct vmx_step *s, bool ran)
 {
 	if (s->window)
-		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
-			     vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) |
-			     CPU_BASED_INTR_WINDOW_EXITING);
+		vmx_proc_bits(CPU_BASED_INTR_WINDOW_EXITING, true);
 	if (s->shadow && !ran)
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
 			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) |
@@ -1622,9 +1627,7 @@ static bool vmx_mtf_failed(struct thv_vcpu *vcpu, const struct thv_exit *exit,
 		     vcpu->rip);
 	WRITE_ONCE(vmx_conf.mtf, false);
 	WRITE_ONCE(thv_caps.flags, thv_caps.flags & ~THV_CAP_MTF);
-	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
-		     vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) &
-		     ~CPU_BASED_MONITOR_TRAP_FLAG);
+	vmx_proc_bits(CPU_BASED_MONITOR_TRAP_FLAG, false);
 	return true;
 }
 
@@ -2023,17 +2026,11 @@ static int vmx_set_single_step(struct thv_vcpu *vcpu, bool on)
 	struct vmx_vcpu *vmx = vcpu->arch;
 	/* Turning it off: the way this vCPU was stepping. */
 	bool use_mtf = on ? READ_ONCE(vmx_conf.mtf) : !vmx->step_tf;
-	u32 proc;
 
 	if (use_mtf) {
 		if (vmx_with_vmcs(vmx))
 			return -EIO;
-		proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
-		if (on)
-			proc |= CPU_BASED_MONITOR_TRAP_FLAG;
-		else
-			proc &= ~CPU_BASED_MONITOR_TRAP_FLAG;
-		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+		vmx_proc_bits(CPU_BASED_MONITOR_TRAP_FLAG, on);
 		vmx_put();
 	}
 	vmx->single_step = on;
@@ -2131,16 +2128,10 @@ static void vmx_inject_irq(struct thv_vcpu *vcpu, u8 vector)
 static void vmx_set_irq_window(struct thv_vcpu *vcpu, bool on)
 {
 	struct vmx_vcpu *vmx = vcpu->arch;
-	u32 proc;
 
 	if (vmx_with_vmcs(vmx))
 		return;
-	proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
-	if (on)
-		proc |= CPU_BASED_INTR_WINDOW_EXITING;
-	else
-		proc &= ~CPU_BASED_INTR_WINDOW_EXITING;
-	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+	vmx_proc_bits(CPU_BASED_INTR_WINDOW_EXITING, on);
 	vmx_put();
 }
 
