@@ -84,9 +84,9 @@ module_param(mtf, int, 0444);
 MODULE_PARM_DESC(mtf, "VMX single-step: -1 monitor trap flag where it works (default), 0 never, 1 wherever advertised");
 
 /*
- * Bochs 2.7's skylake and tigerlake models advertise the monitor trap
- * flag, but no MTF exit ever comes (measured: a stepped guest ran on to
- * its next CPUID or OUT).  Its BIOS says who it is.
+ * Bochs 2.7's tigerlake model advertises the monitor trap flag, but no
+ * MTF exit ever comes (a stepped guest ran on to its next CPUID or OUT;
+ * haswell and skylake_x do not offer MTF).  Its BIOS says who it is.
  */
 static const struct dmi_system_id vmx_mtf_broken[] = {
 	{
