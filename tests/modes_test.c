@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * modes_test.c - guests in 64-bit long mode, and MMIO through the
- * guest's own page tables.
+ * modes_test.c - guests in 64-bit long mode and in 32-bit PAE paging,
+ * and MMIO through the guest's own page tables.
  *
  * thv_vcpu_set_long64() (libthv) starts a vCPU the way a 64-bit boot
  * loader leaves it: paging on with an identity map of the first 4 GiB in
@@ -258,6 +258,107 @@ TEST_F(modes, long64_mmio_through_guest_page_tables)
 	EXPECT_EQ(val, got) TH_LOG("the load went to ECX: expected 0x%x, got 0x%x",
 				   val, got);
 	guest_expect_hlt(_metadata, &self->vm);
+}
+
+/* ------------------------------------------------------------------ */
+/* 32-bit PAE paging: the four PDPTEs.                                 */
+
+/*
+ * PAE paging keeps its four PDPT entries in registers, loaded when CR3
+ * is written or paging is turned on (SDM Vol. 3A 4.4.1).  Under EPT a VM
+ * entry takes them from the VMCS, not from memory (SDM 27.3.2.4), so a
+ * hypervisor that emulates the guest's MOV to CR0 / CR4 (thv owns CR0.PG
+ * and CR4 on VMX) or takes PAE state from userspace must load them
+ * itself.  Tables: PDPT at 0x8000, one page directory at 0x9000 mapping
+ * linear 0 and linear 2 MiB both to physical 0 (2 MiB pages), so that a
+ * load from 2 MiB + 0xa000 reads the host's value at physical 0xa000.
+ */
+#define PAE_PDPT_GPA	0x8000UL
+#define PAE_PD_GPA	0x9000UL
+#define PAE_VALUE_GPA	0xa000UL
+#define PAE_ALIAS	0x200000UL
+#define PAE_VALUE	0x9ae32ab1U
+
+static void pae_tables(struct __test_metadata *_metadata, struct thv_vm *vm)
+{
+	uint64_t *pdpt = thv_gpa_to_hva(vm, PAE_PDPT_GPA);
+	uint64_t *pd = thv_gpa_to_hva(vm, PAE_PD_GPA);
+	uint32_t *value = thv_gpa_to_hva(vm, PAE_VALUE_GPA);
+
+	ASSERT_NE(NULL, pdpt);
+	ASSERT_NE(NULL, pd);
+	ASSERT_NE(NULL, value);
+	memset(pdpt, 0, 32);
+	memset(pd, 0, 4096);
+	pdpt[0] = PAE_PD_GPA | 1;	/* present; a PDPTE has no R/W, U/S */
+	pd[0] = 0x83;			/* physical 0: present, writable, 2M */
+	pd[1] = 0x83;			/* linear 2 MiB: physical 0 again */
+	*value = PAE_VALUE;
+}
+
+/* Turn PAE paging on from protected mode, then load through the alias. */
+GUEST_CODE32(pae32_on,
+	"mov %cr4, %eax\n"
+	"or $0xb0, %eax\n"		/* CR4.PSE | PAE | PGE */
+	"mov %eax, %cr4\n"
+	"mov $0x8000, %eax\n"
+	"mov %eax, %cr3\n"
+	"mov %cr0, %eax\n"
+	"or $0x80010000, %eax\n"	/* CR0.PG | WP */
+	"mov %eax, %cr0\n"
+	"mov %cr0, %eax\n"
+	G_REPORT_EAX
+	"mov 0x20a000, %eax\n"
+	G_REPORT_EAX
+	"hlt\n");
+
+static void pae_expect_alias(struct __test_metadata *_metadata,
+			     struct thv_vm *vm)
+{
+	uint32_t got = guest_report(_metadata, vm);
+
+	ASSERT_EQ(PAE_VALUE, got)
+		TH_LOG("load from linear 0x%lx: expected 0x%x (physical 0x%lx), got 0x%x",
+		       PAE_ALIAS + PAE_VALUE_GPA, PAE_VALUE, PAE_VALUE_GPA,
+		       got);
+	guest_expect_hlt(_metadata, vm);
+}
+
+TEST_F(modes, pae32_guest_turns_paging_on)
+{
+	uint32_t cr0;
+
+	pae_tables(_metadata, &self->vm);
+	guest_start_flat32(_metadata, &self->vm, pae32_on_start,
+			   pae32_on_end);
+	cr0 = guest_report(_metadata, &self->vm);
+	ASSERT_EQ(0x80010001U, cr0 & 0x80010001U)
+		TH_LOG("CR0 after MOV: 0x%x, expected PG, WP and PE", cr0);
+	pae_expect_alias(_metadata, &self->vm);
+}
+
+/* The same state set from userspace (THV_SET_SREGS): just the load. */
+GUEST_CODE32(pae32_load,
+	"mov 0x20a000, %eax\n"
+	G_REPORT_EAX
+	"hlt\n");
+
+TEST_F(modes, pae32_state_from_userspace)
+{
+	struct thv_sregs sregs;
+	int ret;
+
+	pae_tables(_metadata, &self->vm);
+	guest_start_flat32(_metadata, &self->vm, pae32_load_start,
+			   pae32_load_end);
+	ASSERT_EQ(0, thv_get_sregs(&self->vm, &sregs));
+	sregs.cr0 |= 0x80010000;		/* PG | WP */
+	sregs.cr4 |= 0xb0;			/* PSE | PAE | PGE */
+	sregs.cr3 = PAE_PDPT_GPA;
+	ret = thv_set_sregs(&self->vm, &sregs);
+	ASSERT_EQ(0, ret) TH_LOG("THV_SET_SREGS with PAE paging: %s",
+				 strerror(-ret));
+	pae_expect_alias(_metadata, &self->vm);
 }
 
 /* ------------------------------------------------------------------ */

@@ -727,6 +727,61 @@ static int vmx_guest_set_cr4(u64 val)
 	return 0;
 }
 
+/*
+ * PAE paging keeps its four page-directory-pointer-table entries in
+ * registers, loaded from memory when CR3 is written or when a MOV to CR0
+ * or CR4 changes how paging works (SDM Vol. 3A 4.4.1).  With EPT, a VM
+ * entry does not read them from guest memory: it takes them from the
+ * VMCS guest-state fields PDPTE0-3 (SDM 27.3.2.4), and a VM exit saves
+ * them there (28.3.4).  So when thv emulates such a MOV (CR0.PG and all
+ * of CR4 are thv's, above), or userspace sets the registers, thv loads
+ * them as the CPU would: else the guest's first access after turning PAE
+ * paging on would walk from four empty entries.
+ */
+static bool vmx_loads_pdptes(int nr, u64 val, u64 cr0, u64 cr4, u64 efer)
+{
+	u64 new0 = nr == 0 ? val : cr0, new4 = nr == 4 ? val : cr4;
+
+	/* PAE paging after the write: PG and PAE, not long mode. */
+	if (!(new0 & X86_CR0_PG) || !(new4 & X86_CR4_PAE) ||
+	    (efer & EFER_LME))
+		return false;
+	if (nr == 0)
+		return (val ^ cr0) & (X86_CR0_CD | X86_CR0_NW | X86_CR0_PG);
+	if (nr == 4)
+		return (val ^ cr4) & (X86_CR4_PAE | X86_CR4_PGE |
+				      X86_CR4_PSE | X86_CR4_SMEP);
+	return nr == 3;
+}
+
+/*
+ * Read the PDPTEs at CR3 (bits 31:5: a 32-byte table) and check them as
+ * the MOV would: a present entry with a reserved bit set (2:1, 8:5, and
+ * those above MAXPHYADDR, SDM Table 4-8) makes it #GP.  May sleep.
+ */
+static int vmx_read_pdptes(struct thv_vcpu *vcpu, u64 cr3, u64 pdpte[4])
+{
+	u64 rsvd = GENMASK_ULL(2, 1) | GENMASK_ULL(8, 5) |
+		   ~GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 0);
+	int i;
+
+	if (thv_read_guest_phys(vcpu->vm, cr3 & 0xffffffe0ULL, pdpte,
+				4 * sizeof(u64)))
+		return -EINVAL;
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & _PAGE_PRESENT) && (pdpte[i] & rsvd))
+			return -EINVAL;
+	return 0;
+}
+
+static void vmx_write_pdptes(const u64 pdpte[4])
+{
+	vmcs_write64(GUEST_PDPTR0, pdpte[0]);
+	vmcs_write64(GUEST_PDPTR1, pdpte[1]);
+	vmcs_write64(GUEST_PDPTR2, pdpte[2]);
+	vmcs_write64(GUEST_PDPTR3, pdpte[3]);
+}
+
 static u64 vmx_get_cr(struct thv_vcpu *vcpu, int nr)
 {
 	struct vmx_vcpu *vmx = vcpu->arch;
@@ -755,7 +810,21 @@ static u64 vmx_get_cr(struct thv_vcpu *vcpu, int nr)
 static int vmx_set_cr(struct thv_vcpu *vcpu, int nr, u64 val)
 {
 	struct vmx_vcpu *vmx = vcpu->arch;
+	u64 cr0, cr3, cr4, efer, pdpte[4];
+	bool load;
 	int ret = 0;
+
+	/* First the PDPTEs this write loads, if any: reading may sleep. */
+	if (vmx_with_vmcs(vmx))
+		return -EIO;
+	cr0 = vmx_read_cr0();
+	cr3 = vmcs_readl(GUEST_CR3);
+	cr4 = vmx_read_cr4();
+	efer = vmcs_read64(GUEST_IA32_EFER);
+	vmx_put();
+	load = vmx_loads_pdptes(nr, val, cr0, cr4, efer);
+	if (load && vmx_read_pdptes(vcpu, nr == 3 ? val : cr3, pdpte))
+		return -EINVAL;
 
 	if (vmx_with_vmcs(vmx))
 		return -EIO;
@@ -778,6 +847,8 @@ static int vmx_set_cr(struct thv_vcpu *vcpu, int nr, u64 val)
 	default:
 		ret = -EINVAL;
 	}
+	if (!ret && load)
+		vmx_write_pdptes(pdpte);
 	vmx_put();
 	return ret;
 }
@@ -1845,8 +1916,19 @@ static void vmx_get_sregs(struct thv_vcpu *vcpu, struct thv_sregs *r)
 static int vmx_set_sregs(struct thv_vcpu *vcpu, const struct thv_sregs *r)
 {
 	struct vmx_vcpu *vmx = vcpu->arch;
+	bool pae = (r->cr0 & X86_CR0_PG) && (r->cr4 & X86_CR4_PAE) &&
+		   !(r->efer & EFER_LMA);
+	u64 pdpte[4];
 	int ret;
 
+	/* PAE paging: its PDPTEs come with it, as KVM_SET_SREGS does. */
+	if (pae) {
+		down_read(&vcpu->vm->run_lock);	/* the slots stay put */
+		ret = vmx_read_pdptes(vcpu, r->cr3, pdpte);
+		up_read(&vcpu->vm->run_lock);
+		if (ret)
+			return ret;
+	}
 	ret = vmx_with_vmcs(vmx);
 	if (ret)
 		return ret;
@@ -1868,6 +1950,8 @@ static int vmx_set_sregs(struct thv_vcpu *vcpu, const struct thv_sregs *r)
 			       (vmx_conf.cr0_fixed1 | ~0xffffffffULL));
 	vmx_write_cr4(r->cr4);
 	vmcs_writel(GUEST_CR3, r->cr3);
+	if (pae)
+		vmx_write_pdptes(pdpte);
 	vmx->cr8 = r->cr8 & 0xf;
 	vmx->guest_cr2 = r->cr2;
 	vmx_write_efer(r->efer);
