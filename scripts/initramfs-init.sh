@@ -23,6 +23,7 @@
 #                    thv.bench_clock=NAME and thv.bench_loops=LIST are
 #                    passed to thv-bench.  thv.bench_syms=1 prints the
 #                    code symbols first (scripts/bench-profile.sh).
+#                    thv.bench_rounds=N: thv and KVM take turns N times.
 #   thv.timeout=N    seconds one test executable may run (default 300)
 #   thv.kmod_args=A,B  parameters for insmod thv.ko ("mtf=0"), commas
 #                    for spaces (THV_KMOD_ARGS of run-vm.sh, run-bochs.sh)
@@ -60,6 +61,7 @@ for arg in $(cat /proc/cmdline); do
 	thv.bench_clock=*) bench_clock=${arg#thv.bench_clock=} ;;
 	thv.bench_loops=*) bench_loops=${arg#thv.bench_loops=} ;;
 	thv.bench_syms=*) bench_syms=${arg#thv.bench_syms=} ;;
+	thv.bench_rounds=*) bench_rounds=${arg#thv.bench_rounds=} ;;
 	thv.kmod_args=*) kmod_args=$(echo "${arg#thv.kmod_args=}" | tr , ' ') ;;
 	esac
 done
@@ -171,47 +173,67 @@ run_demo() {
 
 # The same guest loops on thv and then on KVM, in this one boot, so both
 # run on exactly the same emulated CPU.  The two cannot be loaded
-# together: each turns on SVM/VMX for itself (EFER.SVME, VMXON).
+# together: each turns on SVM/VMX for itself (EFER.SVME, VMXON).  With
+# thv.bench_rounds=N the pair runs N times, thv and KVM taking turns, so
+# that a slow stretch of the host's (TCG wall time) hits both alike.
 run_bench() {
 	args="--script --iters ${bench_iters:-1000} --reps ${bench_reps:-7}"
 	args="$args --clock ${bench_clock:-wall} --timeout $test_timeout"
 	[ -z "${bench_loops:-}" ] || args="$args --loops $bench_loops"
-	# What CLOCK_MONOTONIC (and thv's exit timestamps) read.
-	mark "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
-	load_module
-	if [ "${bench_syms:-0}" = 1 ]; then
-		mark "syms-begin"
-		grep -i ' t ' /proc/kallsyms
-		mark "syms-end"
-	fi
-	mark "bench-begin thv"
-	thv-bench --hv thv $args
-	mark "bench-end thv rc=$?"
-	unload_module
 	if grep -qw svm /proc/cpuinfo; then
 		kvm_mods="irqbypass kvm ccp kvm-amd"
 	else
 		kvm_mods="irqbypass kvm kvm-intel"
 	fi
+	# What CLOCK_MONOTONIC (and thv's exit timestamps) read.
+	mark "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+	round=1
+	while [ "$round" -le "${bench_rounds:-1}" ]; do
+		bench_round "$round"
+		round=$((round + 1))
+	done
+	mark "dmesg-begin"
+	dmesg
+	mark "dmesg-end"
+}
+
+# bench_round N: thv-bench on thv.ko, then on KVM (loaded and unloaded).
+bench_round() {
+	load_module
+	if [ "${bench_syms:-0}" = 1 ] && [ "$1" = 1 ]; then
+		mark "syms-begin"
+		grep -i ' t ' /proc/kallsyms
+		mark "syms-end"
+	fi
+	mark "bench-begin thv round=$1"
+	thv-bench --hv thv $args
+	mark "bench-end thv rc=$? round=$1"
+	unload_module
 	for m in $kvm_mods; do
 		out=$(insmod "/thv/kvm/$m.ko" 2>&1) ||
 			mark "kvm-insmod fail $m $out"
 	done
-	if [ "${bench_syms:-0}" = 1 ]; then
+	if [ "${bench_syms:-0}" = 1 ] && [ "$1" = 1 ]; then
 		mark "syms-begin"
 		grep -i ' t .*\[kvm' /proc/kallsyms
 		mark "syms-end"
 	fi
 	if [ -c /dev/kvm ]; then
-		mark "bench-begin kvm"
+		mark "bench-begin kvm round=$1"
 		thv-bench --hv kvm $args
-		mark "bench-end kvm rc=$?"
+		mark "bench-end kvm rc=$? round=$1"
 	else
 		mark "bench-skip kvm: no /dev/kvm after insmod $kvm_mods"
 	fi
-	mark "dmesg-begin"
-	dmesg
-	mark "dmesg-end"
+	# Unloaded in reverse, so that thv.ko can have SVM/VMX next round.
+	rev=
+	for m in $kvm_mods; do
+		rev="$m $rev"
+	done
+	for m in $rev; do
+		out=$(rmmod "$(echo "$m" | tr - _)" 2>&1) ||
+			mark "kvm-rmmod fail $m $out"
+	done
 }
 
 # nosvm / nonpt / novmx / noept / noug: the VM's CPU lacks a feature

@@ -149,9 +149,15 @@ bench_report() {
 }
 : >"$work/bench"
 bench_logs 2500
+# Rounds (thv.bench_rounds): five CPUID lines for thv, the first and the
+# last slow; the table must show their median, 20 us.
+for t in 90000 20000 20000 95000; do
+	echo "bench: hv=thv vendor=svm clock=wall loop=cpuid iters=10 reps=3 ns=$t min=$t max=$t"
+done >>"$work/wall.log"
 bench_report >"$work/out" 2>&1
 rc=$?
 { [ $rc = 0 ] && grep -q 'targets: all met' "$work/out" &&
+  grep -q '^| cpuid | [^|]* | 20000 | 50000 | 0.40 | 100 | ' "$work/b.md" &&
   grep -q '^| cpuid | .* | - | 2500 | 0.04 | insns <= 0.15x, time <= 0.6x: met |$' "$work/b.md" &&
   grep -q '"met": true' "$work/b.json" && grep -q '<rect' "$work/b.svg"; } ||
 	{ echo "all targets met: rc=$rc (want 0)"; cat "$work/out"; } >>"$work/bench"
@@ -162,7 +168,7 @@ rc=$?
   grep -q '"met": false' "$work/b.json" && grep -q '"targets_missed": 1' "$work/b.json"; } ||
 	{ echo "cpuid at 0.2x: rc=$rc (want 3)"; cat "$work/out"; } >>"$work/bench"
 [ ! -s "$work/bench" ]
-tap $? "the benchmark report judges its targets (met, then missed)" "$work/bench"
+tap $? "the benchmark report judges its targets (met, then missed) on the median of rounds" "$work/bench"
 
 : >"$work/perf"
 for l in svm vmx; do

@@ -5,7 +5,8 @@
  * Included from assembly too: only #defines here.
  *
  * The guest is a flat 32-bit protected-mode program loaded at
- * BENCH_LOAD_ADDR.  It loops forever:
+ * BENCH_LOAD_ADDR.  It first turns paging on (PAE, 2 MiB pages, the low
+ * 4 GiB mapped one to one, tables at BENCH_PDPT), then loops forever:
  *
  *   OUT to BENCH_PORT_READY         "ready for the next loop" (an exit)
  *   read the mailbox                 the host wrote cmd, count, arg there
@@ -28,6 +29,8 @@
 #define BENCH_BUF_MASK		0x3ffc0		/* one u32 every 64 bytes */
 #define BENCH_MEM_SIZE		0x200000	/* guest RAM: 2 MiB */
 #define BENCH_MMIO_GPA		0xd0000000	/* no memory slot: MMIO */
+#define BENCH_PDPT		0x10000		/* PAE page tables: the PDPT, */
+#define BENCH_PD		0x11000		/* then four page directories */
 
 #define BENCH_PORT_READY	0x510
 #define BENCH_PORT_IO		0x511
