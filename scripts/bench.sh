@@ -88,6 +88,15 @@ boot_ok() {
 	local log=$1 bad
 	if ! grep -q '^==thv== end$' "$log" 2>/dev/null; then
 		echo "bench: the VM did not finish, see $log" >&2
+		# Seen in about 1 boot in 15 under TCG, always with KVM
+		# loaded and thv.ko gone: a CPU traps on the INT3 of the
+		# kernel's live code patching (a static key in __schedule
+		# that KVM flips as it creates and destroys VMs) after the
+		# patch is done.  QEMU's, not thv's; another run is fine.
+		if grep -q '^==thv== bench-begin kvm' "$log" &&
+		   grep -q 'Oops: int3' "$log"; then
+			echo "bench: the test VM's kernel oopsed on a live-patching INT3 while KVM ran (QEMU TCG, not thv.ko): run it again" >&2
+		fi
 		return 1
 	fi
 	bad=$(grep -E '^==thv== (bench-end [a-z]+ rc=[1-9]|bench-skip|kvm-insmod fail|kvm-rmmod fail|insmod fail)' "$log" || true)
