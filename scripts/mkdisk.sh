@@ -39,6 +39,8 @@ Environment:
                          (e.g. "thv.bench_iters=100 thv.bench_clock=bochs")
   THV_KMOD_ARGS          parameters for insmod thv.ko, e.g. "mtf=0"
                          (passed as thv.kmod_args=, commas for spaces)
+  THV_KERNEL_ARGS        more guest kernel arguments in every mode
+                         (e.g. "idle=halt")
 USAGE
 }
 
@@ -63,6 +65,7 @@ check|demo|novmx|noept|noug|shell) extra= ;;
 bench) extra=${THV_BENCH_ARGS:-} ;;
 *) echo "mkdisk: unknown mode '$mode' (check, demo, novmx, noept, noug, bench or shell)" >&2; exit 2 ;;
 esac
+extra="$extra ${THV_KERNEL_ARGS:-}"
 kmod_args=${THV_KMOD_ARGS:-}
 case "$kmod_args" in
 *,*) echo "mkdisk: THV_KMOD_ARGS: no commas, please (spaces separate)" >&2; exit 2 ;;

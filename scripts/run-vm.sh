@@ -42,6 +42,8 @@ Environment:
   THV_KMOD_ARGS="mtf=0"    parameters for insmod thv.ko in the guest
   THV_BENCH_ARGS           more kernel arguments in bench modes, e.g.
                            "thv.bench_iters=300 thv.bench_reps=5"
+  THV_KERNEL_ARGS          more guest kernel arguments in every mode,
+                           e.g. "idle=halt"
   THV_HOST_CPUINFO, THV_HOST_KVM   what is read instead of /proc/cpuinfo and
                            /dev/kvm to judge the host (scripts/test-lanes.sh)
 USAGE
@@ -73,6 +75,7 @@ command -v qemu-system-x86_64 >/dev/null ||
 mkdir -p "$logdir"
 
 append="console=ttyS0 panic=-1 quiet loglevel=3 thv.timeout=$test_timeout"
+append="$append ${THV_KERNEL_ARGS:-}"
 # Module parameters: one kernel argument, commas for spaces (the init).
 case "${THV_KMOD_ARGS:-}" in
 *,*) echo "run-vm: THV_KMOD_ARGS: no commas, please (spaces separate)" >&2
