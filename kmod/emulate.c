@@ -156,6 +156,52 @@ static int thv_gva_to_gpa(struct thv_vm *vm, const struct thv_sregs *s,
 }
 
 /*
+ * PAE paging keeps its four page-directory-pointer-table entries in
+ * registers, loaded from memory when CR3 is written or when a MOV to CR0
+ * or CR4 changes how paging works (SDM Vol. 3A 4.4.1; APM Vol. 2 5.3.3
+ * has the same table).  Does a MOV of val to CR<nr>, with cr0, cr4 and
+ * efer as they are now, load them?  A vendor that keeps the PDPTEs in
+ * its guest state (VMX with EPT) asks this before it commits the MOV.
+ */
+bool thv_pae_pdptes_reload(int nr, u64 val, u64 cr0, u64 cr4, u64 efer)
+{
+	u64 new0 = nr == 0 ? val : cr0, new4 = nr == 4 ? val : cr4;
+
+	/* PAE paging after the write: PG and PAE, not long mode. */
+	if (!(new0 & X86_CR0_PG) || !(new4 & X86_CR4_PAE) ||
+	    (efer & EFER_LME))
+		return false;
+	if (nr == 0)
+		return (val ^ cr0) & (X86_CR0_CD | X86_CR0_NW | X86_CR0_PG);
+	if (nr == 4)
+		return (val ^ cr4) & (X86_CR4_PAE | X86_CR4_PGE |
+				      X86_CR4_PSE | X86_CR4_SMEP);
+	return nr == 3;
+}
+
+/*
+ * Read the PDPTEs at CR3 (bits 31:5 address a 32-byte table) and check
+ * them as the MOV would: a present entry with a reserved bit set (2:1,
+ * 8:5, and those above MAXPHYADDR, SDM Table 4-8) makes it #GP.  -EINVAL
+ * for that, and for a table that no guest RAM backs.  Called with
+ * vm->run_lock held (the slots stay put); may sleep.
+ */
+int thv_read_pae_pdptes(struct thv_vm *vm, u64 cr3, u64 pdpte[4])
+{
+	u64 rsvd = GENMASK_ULL(2, 1) | GENMASK_ULL(8, 5) |
+		   ~GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 0);
+	int i;
+
+	if (thv_read_guest_phys(vm, cr3 & 0xffffffe0ULL, pdpte,
+				4 * sizeof(u64)))
+		return -EINVAL;
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & THV_PTE_P) && (pdpte[i] & rsvd))
+			return -EINVAL;
+	return 0;
+}
+
+/*
  * Copy len bytes from (write: to) guest-linear address linear, through
  * the guest's page tables, a page at a time.  0 or -EFAULT when a page is
  * not mapped or not RAM.

@@ -546,6 +546,8 @@ int thv_read_guest_phys(struct thv_vm *vm, u64 gpa, void *buf, size_t len);
 int thv_fetch_insn(struct thv_vcpu *vcpu, u8 *buf, size_t len);
 int thv_write_guest_phys(struct thv_vm *vm, u64 gpa, const void *buf,
 			 size_t len);
+bool thv_pae_pdptes_reload(int nr, u64 val, u64 cr0, u64 cr4, u64 efer);
+int thv_read_pae_pdptes(struct thv_vm *vm, u64 cr3, u64 pdpte[4]);
 int thv_copy_guest_linear(struct thv_vcpu *vcpu, const struct thv_sregs *s,
 			  u64 linear, void *buf, size_t len, bool write);
 int thv_insn_mode(struct thv_vcpu *vcpu);

@@ -728,52 +728,14 @@ static int vmx_guest_set_cr4(u64 val)
 }
 
 /*
- * PAE paging keeps its four page-directory-pointer-table entries in
- * registers, loaded from memory when CR3 is written or when a MOV to CR0
- * or CR4 changes how paging works (SDM Vol. 3A 4.4.1).  With EPT, a VM
- * entry does not read them from guest memory: it takes them from the
- * VMCS guest-state fields PDPTE0-3 (SDM 27.3.2.4), and a VM exit saves
- * them there (28.3.4).  So when thv emulates such a MOV (CR0.PG and all
- * of CR4 are thv's, above), or userspace sets the registers, thv loads
- * them as the CPU would: else the guest's first access after turning PAE
- * paging on would walk from four empty entries.
+ * PAE paging's four PDPTEs (emulate.c: thv_pae_pdptes_reload()).  With
+ * EPT, a VM entry does not read them from guest memory: it takes them
+ * from the VMCS guest-state fields PDPTE0-3 (SDM 27.3.2.4), and a VM exit
+ * saves them there (28.3.4).  So when thv emulates a MOV that reloads
+ * them (CR0.PG and all of CR4 are thv's, above), or userspace sets the
+ * registers, thv loads them as the CPU would: else the guest's first
+ * access after turning PAE paging on would walk from four empty entries.
  */
-static bool vmx_loads_pdptes(int nr, u64 val, u64 cr0, u64 cr4, u64 efer)
-{
-	u64 new0 = nr == 0 ? val : cr0, new4 = nr == 4 ? val : cr4;
-
-	/* PAE paging after the write: PG and PAE, not long mode. */
-	if (!(new0 & X86_CR0_PG) || !(new4 & X86_CR4_PAE) ||
-	    (efer & EFER_LME))
-		return false;
-	if (nr == 0)
-		return (val ^ cr0) & (X86_CR0_CD | X86_CR0_NW | X86_CR0_PG);
-	if (nr == 4)
-		return (val ^ cr4) & (X86_CR4_PAE | X86_CR4_PGE |
-				      X86_CR4_PSE | X86_CR4_SMEP);
-	return nr == 3;
-}
-
-/*
- * Read the PDPTEs at CR3 (bits 31:5: a 32-byte table) and check them as
- * the MOV would: a present entry with a reserved bit set (2:1, 8:5, and
- * those above MAXPHYADDR, SDM Table 4-8) makes it #GP.  May sleep.
- */
-static int vmx_read_pdptes(struct thv_vcpu *vcpu, u64 cr3, u64 pdpte[4])
-{
-	u64 rsvd = GENMASK_ULL(2, 1) | GENMASK_ULL(8, 5) |
-		   ~GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 0);
-	int i;
-
-	if (thv_read_guest_phys(vcpu->vm, cr3 & 0xffffffe0ULL, pdpte,
-				4 * sizeof(u64)))
-		return -EINVAL;
-	for (i = 0; i < 4; i++)
-		if ((pdpte[i] & _PAGE_PRESENT) && (pdpte[i] & rsvd))
-			return -EINVAL;
-	return 0;
-}
-
 static void vmx_write_pdptes(const u64 pdpte[4])
 {
 	vmcs_write64(GUEST_PDPTR0, pdpte[0]);
@@ -822,8 +784,8 @@ static int vmx_set_cr(struct thv_vcpu *vcpu, int nr, u64 val)
 	cr4 = vmx_read_cr4();
 	efer = vmcs_read64(GUEST_IA32_EFER);
 	vmx_put();
-	load = vmx_loads_pdptes(nr, val, cr0, cr4, efer);
-	if (load && vmx_read_pdptes(vcpu, nr == 3 ? val : cr3, pdpte))
+	load = thv_pae_pdptes_reload(nr, val, cr0, cr4, efer);
+	if (load && thv_read_pae_pdptes(vcpu->vm, nr == 3 ? val : cr3, pdpte))
 		return -EINVAL;
 
 	if (vmx_with_vmcs(vmx))
@@ -1924,7 +1886,7 @@ static int vmx_set_sregs(struct thv_vcpu *vcpu, const struct thv_sregs *r)
 	/* PAE paging: its PDPTEs come with it, as KVM_SET_SREGS does. */
 	if (pae) {
 		down_read(&vcpu->vm->run_lock);	/* the slots stay put */
-		ret = vmx_read_pdptes(vcpu, r->cr3, pdpte);
+		ret = thv_read_pae_pdptes(vcpu->vm, r->cr3, pdpte);
 		up_read(&vcpu->vm->run_lock);
 		if (ret)
 			return ret;
