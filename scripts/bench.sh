@@ -41,7 +41,8 @@ Usage: scripts/bench.sh [options] [BUILD_DIR]
   -h, --help           this text
 Needs `make all initramfs` first (make bench does both).
 Environment: THV_BENCH_ITERS, THV_BENCH_REPS, THV_BENCH_ROUNDS (SVM lane;
-default 1000, 7, 3: thv and KVM take turns 3 times, medians),
+default 1000, 7, 5: thv and KVM take turns 5 times, the time ratio is the
+median of the rounds' ratios),
 THV_BENCH_VMX_ITERS, THV_BENCH_VMX_REPS (default 100, 5).
 USAGE
 }
@@ -72,7 +73,7 @@ logs=$build/logs
 mkdir -p "$out"
 
 iters=${THV_BENCH_ITERS:-1000} reps=${THV_BENCH_REPS:-7}
-rounds=${THV_BENCH_ROUNDS:-3}
+rounds=${THV_BENCH_ROUNDS:-5}
 vmx_iters=${THV_BENCH_VMX_ITERS:-100} vmx_reps=${THV_BENCH_VMX_REPS:-5}
 if [ "$quick" = 1 ]; then
 	iters=100 reps=3 rounds=1 vmx_iters=20 vmx_reps=3

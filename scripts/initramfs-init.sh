@@ -175,7 +175,8 @@ run_demo() {
 # run on exactly the same emulated CPU.  The two cannot be loaded
 # together: each turns on SVM/VMX for itself (EFER.SVME, VMXON).  With
 # thv.bench_rounds=N the pair runs N times, thv and KVM taking turns, so
-# that a slow stretch of the host's (TCG wall time) hits both alike.
+# that a slow stretch of the host's (TCG wall time) hits both alike; the
+# report compares each round's pair (scripts/bench-report.awk).
 run_bench() {
 	args="--script --iters ${bench_iters:-1000} --reps ${bench_reps:-7}"
 	args="$args --clock ${bench_clock:-wall} --timeout $test_timeout"
@@ -197,8 +198,20 @@ run_bench() {
 	mark "dmesg-end"
 }
 
-# bench_round N: thv-bench on thv.ko, then on KVM (loaded and unloaded).
+# bench_round N: thv-bench on thv.ko and on KVM (loaded and unloaded).
+# Odd rounds start with thv, even ones with KVM (A B, B A, ...), so that
+# a host that speeds up or slows down during the boot favours neither.
 bench_round() {
+	if [ $(($1 % 2)) = 1 ]; then
+		bench_thv "$1"
+		bench_kvm "$1"
+	else
+		bench_kvm "$1"
+		bench_thv "$1"
+	fi
+}
+
+bench_thv() {
 	load_module
 	if [ "${bench_syms:-0}" = 1 ] && [ "$1" = 1 ]; then
 		mark "syms-begin"
@@ -209,6 +222,9 @@ bench_round() {
 	thv-bench --hv thv $args
 	mark "bench-end thv rc=$? round=$1"
 	unload_module
+}
+
+bench_kvm() {
 	for m in $kvm_mods; do
 		out=$(insmod "/thv/kvm/$m.ko" 2>&1) ||
 			mark "kvm-insmod fail $m $out"
@@ -225,7 +241,7 @@ bench_round() {
 	else
 		mark "bench-skip kvm: no /dev/kvm after insmod $kvm_mods"
 	fi
-	# Unloaded in reverse, so that thv.ko can have SVM/VMX next round.
+	# Unloaded in reverse, so that thv.ko can have SVM/VMX next.
 	rev=
 	for m in $kvm_mods; do
 		rev="$m $rev"
