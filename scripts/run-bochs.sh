@@ -55,7 +55,7 @@ Environment:
   THV_TEST_TIMEOUT=300     seconds one test executable may take (guest time)
   THV_LIVE=1               show the console live (default in demo mode)
   THV_KMOD_ARGS="mtf=1"    parameters for insmod thv.ko in the guest
-  THV_KERNEL_ARGS="idle=halt"   more guest kernel arguments
+  THV_KERNEL_ARGS="nokaslr"   more guest kernel arguments
   THV_ACCEL=tcg            never try nested KVM (see below)
   THV_HOST_CPUINFO, THV_HOST_KVM   what is read instead of /proc/cpuinfo and
                            /dev/kvm to judge the host (scripts/test-lanes.sh)

@@ -43,7 +43,7 @@ Environment:
   THV_BENCH_ARGS           more kernel arguments in bench modes, e.g.
                            "thv.bench_iters=300 thv.bench_reps=5"
   THV_KERNEL_ARGS          more guest kernel arguments in every mode,
-                           e.g. "idle=halt"
+                           e.g. "nokaslr"
   THV_HOST_CPUINFO, THV_HOST_KVM   what is read instead of /proc/cpuinfo and
                            /dev/kvm to judge the host (scripts/test-lanes.sh)
 USAGE
