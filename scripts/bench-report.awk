@@ -16,6 +16,8 @@ function fmt(x) {
 		return "-"
 	if (x >= 100)
 		return sprintf("%.0f", x)
+	if (x < 10)	# compute: 1.85 and 1.9 are 3% apart
+		return sprintf("%.2f", x)
 	return sprintf("%.1f", x)
 }
 
@@ -47,15 +49,28 @@ function med(k,    n, i, j, a, t) {
 # The two runs of a round are seconds apart, so a host that changes speed
 # between rounds moves both; "" without rounds (then the ratio of the
 # medians is all there is).
-function round_ratio(l,    i, r, k) {
+# Also sets rlo[l] and rhi[l], the lowest and highest round ratio: how
+# far one round can be off shows how much the host moved under us.
+function round_ratio(l,    i, r, k, x) {
 	k = "rratio" SUBSEP l
 	for (i = 1; i <= nr[l]; i++) {
 		r = rlist[l, i]
 		if (("thv", l, r) in rwall && ("kvm", l, r) in rwall &&
-		    rwall["kvm", l, r] > 0)
-			keep(k, rwall["thv", l, r] / rwall["kvm", l, r])
+		    rwall["kvm", l, r] > 0) {
+			x = rwall["thv", l, r] / rwall["kvm", l, r]
+			keep(k, x)
+			if (!(l in rlo) || x < rlo[l]) rlo[l] = x
+			if (!(l in rhi) || x > rhi[l]) rhi[l] = x
+		}
 	}
 	return nvals[k] ? med(k) : ""
+}
+
+# The time ratio as the table shows it: "0.46 (0.34-0.52)" with rounds.
+function fmtrr(l) {
+	if (!(l in rlo) || nvals["rratio" SUBSEP l] < 2)
+		return fmtr(rns[l])
+	return sprintf("%s (%.2f-%.2f)", fmtr(rns[l]), rlo[l], rhi[l])
 }
 
 # The targets of docs/performance.md (the issue's "Targets").  Sets
@@ -179,7 +194,7 @@ END {
 		}
 		if (wallfile != "")
 			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-				l, what[l], fmt(tw), fmt(kw), fmtr(rns[l]),
+				l, what[l], fmt(tw), fmt(kw), fmtrr(l),
 				fmt(ti), fmt(tr), fmt(ki), fmtr(rins[l]),
 				verdict[l] > md
 		else
@@ -203,8 +218,8 @@ END {
 	print ""
 	print title
 	if (wallfile != "")
-		printf "  %-10s %10s %10s %6s %10s %9s %10s %6s  %s\n", "loop",
-			"thv ns", "KVM ns", "ratio", "thv insns", "thv root",
+		printf "  %-10s %10s %10s %16s %10s %9s %10s %6s  %s\n", "loop",
+			"thv ns", "KVM ns", "ratio (rounds)", "thv insns", "thv root",
 			"KVM insns", "ratio", "target"
 	else
 		printf "  %-10s %10s %9s %10s %6s\n", "loop", "thv insns",
@@ -212,8 +227,8 @@ END {
 	for (n = 1; n <= nloops; n++) {
 		l = order[n]
 		if (wallfile != "")
-			printf "  %-10s %10s %10s %6s %10s %9s %10s %6s  %s\n", l,
-				fmt(tw_[l]), fmt(kw_[l]), fmtr(rns[l]),
+			printf "  %-10s %10s %10s %16s %10s %9s %10s %6s  %s\n", l,
+				fmt(tw_[l]), fmt(kw_[l]), fmtrr(l),
 				fmt(ti_[l]), fmt(tr_[l]), fmt(ki_[l]),
 				fmtr(rins[l]), verdict[l]
 		else
@@ -241,6 +256,10 @@ END {
 			jv(kw_[l]), jv(ki_[l]) > json
 		printf "      \"ratio_ns\": %s, \"ratio_insns\": %s,\n",
 			jv(rns[l]), jv(rins[l]) > json
+		if (l in rlo)
+			printf "      \"ratio_ns_rounds_lo\": %s, " \
+				"\"ratio_ns_rounds_hi\": %s,\n",
+				jv(rlo[l]), jv(rhi[l]) > json
 		met = verdict[l] ~ /met$/ ? "true" : "false"
 		if (!check || target[l] == "")
 			met = "null"

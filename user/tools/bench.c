@@ -756,9 +756,10 @@ static void print_result(FILE *json, const struct bench_loop *l,
 			printf("  %-10s %8s   %12.1f ns  of it in root mode, "
 			       "from the exit to the next entry\n", "", "",
 			       res->root);
+		/* Three decimals: compute is about 2 ns, and 0.1 of it 5%. */
 		if (opt.script)
 			printf("bench: hv=%s vendor=%s clock=%s loop=%s iters=%u "
-			       "reps=%u ns=%.1f min=%.1f max=%.1f root=%.1f\n",
+			       "reps=%u ns=%.3f min=%.3f max=%.3f root=%.3f\n",
 			       hv->name, opt.vendor, opt.label, l->name,
 			       res->iters, opt.reps, res->ns, res->min,
 			       res->max, res->root);
@@ -771,8 +772,8 @@ static void print_result(FILE *json, const struct bench_loop *l,
 		thv_json_str(json, res->skip);
 		fprintf(json, " }");
 	} else {
-		fprintf(json, "{ \"iters\": %u, \"ns\": %.1f, \"min\": %.1f, "
-			"\"max\": %.1f, \"root\": %.1f }", res->iters,
+		fprintf(json, "{ \"iters\": %u, \"ns\": %.3f, \"min\": %.3f, "
+			"\"max\": %.3f, \"root\": %.3f }", res->iters,
 			res->ns, res->min, res->max, res->root);
 	}
 }
