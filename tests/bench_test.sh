@@ -33,18 +33,20 @@ tap() {		# tap STATUS NAME: thv-bench's output shown on a failure
 	tap_result "$1" "$2"
 }
 
-# bad_input NAME ARGS...: thv-bench fails with status 1 and one line.
+# bad_input NAME PATTERN ARGS...: thv-bench fails with status 1 and one
+# line, which matches PATTERN (grep -E).
 bad_input() {
-	name=$1
-	shift
+	name=$1 pattern=$2
+	shift 2
 	"$bench" "$@" >"$out" 2>&1
 	rc=$?
 	lines=$(wc -l <"$out")
-	[ "$rc" = 1 ] && [ "$lines" = 1 ] && grep -q '^thv-bench: ' "$out"
+	[ "$rc" = 1 ] && [ "$lines" = 1 ] && grep -q '^thv-bench: ' "$out" &&
+		grep -Eq "$pattern" "$out"
 	tap $? "$name: status 1 and one line (rc=$rc, $lines lines)"
 }
 
-tap_plan 11
+tap_plan 12
 
 # Few iterations: this checks that the loops work, not what they cost.
 "$bench" --hv thv --script --iters 20 --reps 3 --json "$out.json" \
@@ -62,11 +64,16 @@ grep -q '"cpuid": { "iters": 20, "ns": ' "$out.json" &&
 	[ "$(tail -n 1 "$out.json")" = "}" ]
 tap $? "the JSON file has every loop"
 
-bad_input "an unknown loop" --loops cpuid,nosuch
-bad_input "zero iterations" --iters 0
-# hello.bin talks to the UART at 0x3f8, which the benchmark does not
-# emulate: an unexpected exit, reported, not a hang.
-bad_input "a guest that is not the benchmark" \
-	--payload "$payloads/hello.bin" --loops cpuid --timeout 60
+bad_input "an unknown loop" "nosuch" --loops cpuid,nosuch
+bad_input "zero iterations" "must be a number" --iters 0
+# cpuid.bin, started where the benchmark starts, soon loads from an
+# address without RAM: an exit the benchmark does not expect, reported
+# at once (hello.bin, run that way, loops without exiting: see below).
+bad_input "a guest that is not the benchmark" "unexpected exit MMIO" \
+	--payload "$payloads/cpuid.bin" --loops cpuid --timeout 60
+# A loop far longer than --timeout (99 x 10^9 iterations without an
+# exit): the alarm ends it, with one line, after 1 s.
+bad_input "a loop that outlasts --timeout" "timed out" \
+	--loops compute --iters 1000000 --reps 99 --timeout 1
 
 tap_done
