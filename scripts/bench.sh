@@ -86,14 +86,17 @@ status=0
 
 # live_patch_oops LOG: the boot died of the crash boot_ok describes.
 live_patch_oops() {
-	grep -q '^==thv== bench-begin kvm' "$1" && grep -q 'Oops: int3' "$1"
+	grep -q '^==thv== bench-begin kvm' "$1" 2>/dev/null &&
+		grep -q 'Oops: int3' "$1"
 }
 
 # boot LOG COMMAND...: one benchmark boot; once more if it died of that
-# crash (the dead boot's log is kept as LOG.oops).
+# crash (the dead boot's log is kept as LOG.oops).  The last run's log
+# goes first, so that a boot that never started cannot pass for one.
 boot() {
 	local log=$1
 	shift
+	rm -f "$log"
 	"$@" || true
 	if ! grep -q '^==thv== end$' "$log" 2>/dev/null &&
 	   live_patch_oops "$log"; then
