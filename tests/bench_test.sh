@@ -54,9 +54,9 @@ tap_plan 12
 tap $? "thv-bench runs every loop on thv, each checked against the exit counters"
 
 for loop in cpuid hypercall io mmio compute create; do
-	grep -Eq "^bench: hv=thv vendor=(svm|vmx) clock=wall loop=$loop iters=[0-9]+ reps=3 ns=[0-9]+\.[0-9]{3} " "$out" &&
-		! grep -Eq "^bench: .*loop=$loop .*ns=(0\.0+ |-)" "$out"
-	tap $? "loop $loop: a bench: line with a positive time"
+	grep -Eq "^bench: hv=thv vendor=(svm|vmx) clock=wall loop=$loop iters=[0-9]+ reps=3 ns=[0-9]+\.[0-9]{3} .* host=[0-9]+\.[0-9]{3}$" "$out" &&
+		! grep -Eq "^bench: .*loop=$loop .*(ns|host)=(0\.0+( |$)|-)" "$out"
+	tap $? "loop $loop: a bench: line with a positive time and host reference"
 done
 
 grep -q '"cpuid": { "iters": 20, "ns": ' "$out.json" &&

@@ -17,6 +17,8 @@
  * Each exit loop runs --iters iterations (compute: 1000 times as many) in
  * one go, --reps times; the cost of asking for a loop (one extra exit) is
  * measured with an empty loop and subtracted, and the median is kept.
+ * Each repetition is followed by a host reference (host_reference()):
+ * how fast the CPU under both hypervisors was just then.
  * Time is CLOCK_MONOTONIC in this (L1) kernel: wall-clock nanoseconds
  * normally, and guest instructions when QEMU runs with -icount shift=0
  * (one instruction = one nanosecond of virtual time), or Bochs' clock
@@ -54,6 +56,7 @@
 #define BENCH_DEFAULT_ITERS	1000
 #define BENCH_DEFAULT_REPS	7
 #define BENCH_COMPUTE_FACTOR	1000	/* compute iterations per exit iteration */
+#define BENCH_HOST_FACTOR	100	/* host reference iterations per exit iteration */
 #define BENCH_CPUID_MAX		128	/* KVM_GET_SUPPORTED_CPUID entries */
 
 /* What an exit was, whichever hypervisor reported it. */
@@ -546,14 +549,54 @@ static uint64_t median(const uint64_t *v, unsigned int n)
 struct bench_result {
 	uint32_t iters;
 	double ns, min, max;	/* per iteration: median, fastest, slowest */
+	double host;		/* host reference: median ns per iteration */
 	double root;		/* thv: median root-mode ns per exit; -1 */
 	const char *skip;	/* not measured: why */
 };
 
+/*
+ * The host reference: the compute loop of bench.S, the same six
+ * instructions over a buffer of the same size, run right here in L1
+ * with no hypervisor under it.  Timed next to every repetition, it says
+ * how fast the (emulated) CPU was at that moment.  Under QEMU's TCG that
+ * speed changes by half or more for stretches of a second or so, with
+ * the host's load, and thv's and KVM's halves of a round are seconds
+ * apart: scripts/bench-report.awk compares the two only in rounds whose
+ * references agree (docs/performance.md, "When the host changes speed").
+ * Returns the time of count iterations.
+ */
+static uint64_t host_reference(uint32_t count)
+{
+	static uint32_t *buf;
+	uint32_t acc = 0, off = 0;
+	uint64_t t0;
+
+	if (!buf) {
+		buf = mmap(NULL, BENCH_BUF_MASK + 64, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (buf == MAP_FAILED)
+			die("host reference buffer: %s", strerror(errno));
+		/* Real pages, not the shared zero page. */
+		memset(buf, 1, BENCH_BUF_MASK + 64);
+	}
+	t0 = now_ns();
+	asm volatile("1:	add (%[buf], %q[off]), %[acc]\n\t"
+		     "imul $31, %[acc], %[acc]\n\t"
+		     "add $64, %[off]\n\t"
+		     "and %[mask], %[off]\n\t"
+		     "dec %[n]\n\t"
+		     "jnz 1b"
+		     : [acc] "+r" (acc), [off] "+r" (off), [n] "+r" (count)
+		     : [buf] "r" (buf), [mask] "i" (BENCH_BUF_MASK)
+		     : "cc", "memory");
+	return now_ns() - t0;
+}
+
 /* create: the whole start of a VM, once per repetition. */
 static void bench_create(const struct bench_loop *l, struct bench_result *res)
 {
-	uint64_t t[BENCH_REPS_MAX];
+	uint64_t t[BENCH_REPS_MAX], tn[BENCH_REPS_MAX];
+	uint32_t host_n = opt.iters * BENCH_HOST_FACTOR;
 	unsigned int r;
 	unsigned long n = 0;
 
@@ -568,10 +611,13 @@ static void bench_create(const struct bench_loop *l, struct bench_result *res)
 		if (r)		/* the first one warms the caches up */
 			t[r - 1] = now_ns() - t0;
 		hv->destroy(&vm);
+		if (r)
+			tn[r - 1] = host_reference(host_n);
 	}
 	res->iters = 1;
 	res->root = -1;
 	res->ns = median(t, opt.reps);
+	res->host = (double)median(tn, opt.reps) / host_n;
 	res->min = res->max = t[0];
 	for (r = 0; r < opt.reps; r++) {
 		res->min = t[r] < res->min ? t[r] : res->min;
@@ -589,8 +635,9 @@ static void bench_exit_loop(struct bench_vm *vm, const struct bench_loop *l,
 	static const struct bench_loop nop = { "nop", BENCH_CMD_NOP, -1,
 					       BENCH_EXIT_READY, 1, "" };
 	uint64_t t[BENCH_REPS_MAX], t0[BENCH_REPS_MAX], base;
-	uint64_t root[BENCH_REPS_MAX];
+	uint64_t root[BENCH_REPS_MAX], tn[BENCH_REPS_MAX];
 	uint32_t count = opt.iters * l->factor;
+	uint32_t host_n = opt.iters * BENCH_HOST_FACTOR;
 	unsigned int r;
 	double x;
 
@@ -600,6 +647,7 @@ static void bench_exit_loop(struct bench_vm *vm, const struct bench_loop *l,
 	for (r = 0; r < opt.reps; r++) {
 		t0[r] = mbox_loop(vm, &nop, BENCH_CMD_NOP, 0, NULL);
 		t[r] = mbox_loop(vm, l, l->cmd, count, &x);
+		tn[r] = host_reference(host_n);
 		if (x < 0)
 			res->root = -1;
 		root[r] = x < 0 ? 0 : (uint64_t)(x * 10);	/* 0.1 ns */
@@ -607,6 +655,7 @@ static void bench_exit_loop(struct bench_vm *vm, const struct bench_loop *l,
 	if (res->root == 0)
 		res->root = median(root, opt.reps) / 10.0;
 	base = median(t0, opt.reps);
+	res->host = (double)median(tn, opt.reps) / host_n;
 	res->iters = count;
 	res->ns = ((double)median(t, opt.reps) - base) / count;
 	res->min = res->max = res->ns;
@@ -756,13 +805,17 @@ static void print_result(FILE *json, const struct bench_loop *l,
 			printf("  %-10s %8s   %12.1f ns  of it in root mode, "
 			       "from the exit to the next entry\n", "", "",
 			       res->root);
-		/* Three decimals: compute is about 2 ns, and 0.1 of it 5%. */
+		/*
+		 * Three decimals: compute is about 2 ns, and 0.1 of it 5%.
+		 * host: host_reference() in ns per iteration.
+		 */
 		if (opt.script)
 			printf("bench: hv=%s vendor=%s clock=%s loop=%s iters=%u "
-			       "reps=%u ns=%.3f min=%.3f max=%.3f root=%.3f\n",
+			       "reps=%u ns=%.3f min=%.3f max=%.3f root=%.3f "
+			       "host=%.3f\n",
 			       hv->name, opt.vendor, opt.label, l->name,
 			       res->iters, opt.reps, res->ns, res->min,
-			       res->max, res->root);
+			       res->max, res->root, res->host);
 	}
 	if (!json)
 		return;
@@ -773,8 +826,9 @@ static void print_result(FILE *json, const struct bench_loop *l,
 		fprintf(json, " }");
 	} else {
 		fprintf(json, "{ \"iters\": %u, \"ns\": %.3f, \"min\": %.3f, "
-			"\"max\": %.3f, \"root\": %.3f }", res->iters,
-			res->ns, res->min, res->max, res->root);
+			"\"max\": %.3f, \"root\": %.3f, \"host\": %.3f }",
+			res->iters, res->ns, res->min, res->max, res->root,
+			res->host);
 	}
 }
 
