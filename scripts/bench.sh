@@ -24,8 +24,9 @@
 # beside an earlier one's.  --profile adds one more SVM boot per loop
 # (cpuid, io) under scripts/bench-profile.sh --check: the instructions
 # per kernel function, and the hot-path rule (no allocation, printk or
-# lock slow path on thv's exits).  Exit status: 0 all measured and every target met, 1 a boot
-# or a run failed, 3 a target was missed.
+# lock slow path on thv's exits).  Exit status: 0 all measured and every
+# target met, 1 a boot or a run failed, 3 a target was missed, or could
+# not be judged because the host changed speed in every round.
 set -euo pipefail
 
 usage() {
@@ -41,8 +42,8 @@ Usage: scripts/bench.sh [options] [BUILD_DIR]
   -h, --help           this text
 Needs `make all initramfs` first (make bench does both).
 Environment: THV_BENCH_ITERS, THV_BENCH_REPS, THV_BENCH_ROUNDS (SVM lane;
-default 1000, 7, 5: thv and KVM take turns 5 times, the time ratio is the
-median of the rounds' ratios),
+default 1000, 7, 7: thv and KVM take turns 7 times, the time ratio is the
+median of the ratios of the rounds where the host kept its speed),
 THV_BENCH_VMX_ITERS, THV_BENCH_VMX_REPS (default 100, 5).
 USAGE
 }
@@ -73,7 +74,7 @@ logs=$build/logs
 mkdir -p "$out"
 
 iters=${THV_BENCH_ITERS:-1000} reps=${THV_BENCH_REPS:-7}
-rounds=${THV_BENCH_ROUNDS:-5}
+rounds=${THV_BENCH_ROUNDS:-7}
 vmx_iters=${THV_BENCH_VMX_ITERS:-100} vmx_reps=${THV_BENCH_VMX_REPS:-5}
 if [ "$quick" = 1 ]; then
 	iters=100 reps=3 rounds=1 vmx_iters=20 vmx_reps=3
