@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench-report.awk - the tables, JSON and chart of `make bench`, from the
+# bench-report.awk - the tables and JSON of `make bench`, from the
 # "bench:" lines thv-bench printed in the test VM's console logs
 # (scripts/bench.sh runs this; see user/tools/bench.c for the lines).
 #
 # Variables: lane, title, kver, commit; wallfile (the log whose times are
 # wall-clock ns, "" if none); scale (instructions per guest ns in the
-# other log); check (1: judge the targets); json, md, svg (output files).
+# other log); check (1: judge the targets); json, md (output files).
+# scripts/bench-chart.awk draws the chart from the JSON.
 # Exit status 3 when check=1 and a target is missed.
 
 BEGIN { host_tol = 0.05 }
@@ -329,60 +330,7 @@ END {
 	printf "  },\n  \"targets_missed\": %d\n}\n", missed > json
 	close(json)
 
-	chart()
 	exit(check && missed ? 3 : 0)
 }
 
-function jv(x) { return x == "" ? "null" : sprintf("%.4g", x) }
-
-# A bar chart of instructions per exit for the four exit loops: one
-# group per loop, thv above KVM, each bar labelled with its value.
-function chart(    l, n, i, max, y, w, x0, width, barh, h, v) {
-	max = 0
-	for (n = 1; n <= nloops; n++) {
-		l = order[n]
-		if (l == "compute" || l == "create")
-			continue
-		if (ti_[l] > max) max = ti_[l]
-		if (ki_[l] > max) max = ki_[l]
-	}
-	if (max <= 0)
-		return
-	x0 = 190; width = 480; barh = 18
-	h = 60
-	for (n = 1; n <= nloops; n++)
-		if (order[n] != "compute" && order[n] != "create")
-			h += 2 * barh + 22
-	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" " \
-		"height=\"%d\" font-family=\"sans-serif\" font-size=\"13\">\n",
-		h + 30 > svg
-	printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n" > svg
-	printf "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">" \
-		"What one VM exit costs: instructions (%s)</text>\n",
-		(lane == "svm" ? "SVM, QEMU -icount" : "VMX, Bochs") > svg
-	y = 44
-	for (n = 1; n <= nloops; n++) {
-		l = order[n]
-		if (l == "compute" || l == "create")
-			continue
-		printf "<text x=\"10\" y=\"%d\">%s</text>\n", y + barh + 4, l > svg
-		for (i = 0; i < 2; i++) {
-			v = i ? ki_[l] : ti_[l]
-			w = v == "" ? 0 : v / max * width
-			printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" " \
-				"height=\"%d\" fill=\"%s\"/>\n", x0, y, w, barh,
-				(i ? "#999999" : "#1f77b4") > svg
-			printf "<text x=\"%d\" y=\"%d\" font-size=\"12\">%s %s" \
-				"</text>\n", x0 + w + 6, y + 14, (i ? "KVM" : "thv"),
-				(v == "" ? "n/a" : fmt(v)) > svg
-			y += barh + 2
-		}
-		y += 18
-	}
-	printf "<text x=\"10\" y=\"%d\" font-size=\"11\" fill=\"#555\">" \
-		"Host (L1) instructions per exit, guest loop included; " \
-		"commit %s, Linux %s. Made by scripts/bench.sh.</text>\n",
-		h + 14, commit, kver > svg
-	print "</svg>" > svg
-	close(svg)
-}
+function jv(x) { return x == "" ? "null" : sprintf("%.6g", x) }

@@ -155,8 +155,9 @@ fi
 
 # report LANE TITLE WALL_LOG INSN_LOG INSN_SCALE CHECK_TARGETS
 #   INSN_SCALE: instructions per guest ns (1 under -icount shift=0,
-#   ips / 1e9 under Bochs).  Writes out/LANE.{json,md,svg}, prints the
-#   table; returns 3 if CHECK_TARGETS=1 and a target is missed.
+#   ips / 1e9 under Bochs).  Writes out/LANE.{json,md,svg} (the svg
+#   drawn from the json by bench-chart.awk), prints the table; returns 3
+#   if CHECK_TARGETS=1 and a target is missed.
 report() {
 	local lane=$1 title=$2 wall=$3 insn=$4 scale=$5 check=$6
 	local commit rc=0
@@ -166,8 +167,13 @@ report() {
 	awk -v lane="$lane" -v title="$title" -v scale="$scale" \
 	    -v check="$check" -v commit="$commit" -v kver="$kver" \
 	    -v json="$out/$lane.json" -v md="$out/$lane.md" \
-	    -v svg="$out/$lane.svg" -v wallfile="$wall" -f "$repo/scripts/bench-report.awk" \
+	    -v wallfile="$wall" -f "$repo/scripts/bench-report.awk" \
 	    ${wall:+"$wall"} "$insn" || rc=$?
+	# The chart is drawn from the JSON alone (bench-chart.awk).
+	if [ "$rc" != 1 ]; then
+		awk -f "$repo/scripts/bench-chart.awk" "$out/$lane.json" \
+			>"$out/$lane.svg" || rc=1
+	fi
 	# One line per measured run: {"date": ..., "run": LANE.json}.
 	if [ "$from_logs" = 0 ] && [ "$rc" != 1 ]; then
 		{

@@ -64,7 +64,7 @@ echo "==thv== begin mode=docs kernel=host"
 echo "==thv== nohw docs"
 echo "==thv== test-begin docs"
 tap_header
-tap_plan 8
+tap_plan 9
 
 scripts/tour.sh --check >"$work/tour" 2>&1
 tap $? "docs/tour.md is up to date (scripts/tour.sh --check)" "$work/tour"
@@ -158,7 +158,7 @@ bench_round() {
 bench_report() {
 	awk -v lane=svm -v title=T -v scale=1 -v check=1 -v commit=c \
 	    -v kver=k -v json="$work/b.json" -v md="$work/b.md" \
-	    -v svg="$work/b.svg" -v wallfile="$work/wall.log" \
+	    -v wallfile="$work/wall.log" \
 	    -f scripts/bench-report.awk "$work/wall.log" "$work/icount.log"
 }
 : >"$work/bench"
@@ -168,7 +168,9 @@ rc=$?
 { [ $rc = 0 ] && grep -q 'targets: all met' "$work/out" &&
   grep -q '^| cpuid | [^|]* | 20000 | 50000 | 0.40 | 100 | ' "$work/b.md" &&
   grep -q '^| cpuid | .* | - | 2500 | 0.04 | insns <= 0.15x, time <= 0.6x: met |$' "$work/b.md" &&
-  grep -q '"met": true' "$work/b.json" && grep -q '<rect' "$work/b.svg"; } ||
+  grep -q '"met": true' "$work/b.json" &&
+  awk -f scripts/bench-chart.awk "$work/b.json" >"$work/b.svg" &&
+  grep -q '>thv 100<' "$work/b.svg" && grep -q '>KVM 2500<' "$work/b.svg"; } ||
 	{ echo "all targets met: rc=$rc (want 0)"; cat "$work/out"; } >>"$work/bench"
 # Three rounds, the second one KVM first.  CPUID per round, thv/KVM:
 # 20/50 us (0.40), 30/100 (0.30), 40/60 (0.67).  The table must show the
@@ -211,6 +213,56 @@ rc=$?
 	{ echo "cpuid at 0.2x: rc=$rc (want 3)"; cat "$work/out"; } >>"$work/bench"
 [ ! -s "$work/bench" ]
 tap $? "the benchmark report judges its targets (met, then missed); rounds: medians, the median round ratio, rounds with a steady host only" "$work/bench"
+
+# The chart is drawn from the JSON alone: one written here, with two exit
+# loops (compute is not an exit: no bars), bar lengths in proportion.
+: >"$work/chart"
+cat >"$work/c.json" <<'JSON'
+{
+  "lane": "vmx",
+  "title": "T",
+  "kernel": "6.99-test",
+  "commit": "abc1234",
+  "loops": {
+    "cpuid": {
+      "what": "CPUID, handled in the kernel", "iters": 100,
+      "thv": { "ns": 415, "host_ns": null, "insns": 240, "root_insns": 90 },
+      "kvm": { "ns": 1231, "host_ns": null, "insns": 480 },
+      "target": "", "met": null
+    },
+    "io": {
+      "what": "OUT, emulated in userspace", "iters": 100,
+      "thv": { "ns": 2035, "insns": 960.4, "root_insns": 800 },
+      "kvm": { "ns": 8025, "insns": 1.2e+03 },
+      "target": "", "met": null
+    },
+    "compute": {
+      "what": "compute loop, no exits (per iteration)", "iters": 100000,
+      "thv": { "ns": 6.25, "insns": 6.01, "root_insns": null },
+      "kvm": { "ns": 6.06, "insns": 6.01 },
+      "target": "", "met": null
+    }
+  },
+  "targets_missed": 0
+}
+JSON
+awk -f scripts/bench-chart.awk "$work/c.json" >"$work/c.svg" 2>&1
+rc=$?
+# io's KVM bar is the longest (1200 = 480 px): cpuid's thv bar is 96 px.
+{ [ $rc = 0 ] && [ "$(grep -c '<rect x=' "$work/c.svg")" = 4 ] &&
+  grep -q 'width="96.0" height="18" fill="#1f77b4"' "$work/c.svg" &&
+  grep -q 'width="480.0" height="18" fill="#999999"' "$work/c.svg" &&
+  grep -q '>thv 960<' "$work/c.svg" && grep -q '>KVM 1200<' "$work/c.svg" &&
+  grep -q 'VMX, Bochs' "$work/c.svg" &&
+  grep -q 'commit abc1234, Linux 6.99-test' "$work/c.svg"; } ||
+	{ echo "chart: rc=$rc"; cat "$work/c.svg"; } >>"$work/chart"
+echo '{ "not": "a bench run" }' >"$work/n.json"
+awk -f scripts/bench-chart.awk "$work/n.json" >"$work/n.svg" 2>"$work/n.err"
+rc=$?
+{ [ $rc = 1 ] && grep -q 'no loops in it' "$work/n.err"; } ||
+	{ echo "not a bench JSON: rc=$rc (want 1)"; cat "$work/n.err"; } >>"$work/chart"
+[ ! -s "$work/chart" ]
+tap $? "the benchmark chart is drawn from the JSON alone" "$work/chart"
 
 : >"$work/perf"
 for l in svm vmx; do
