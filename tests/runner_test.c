@@ -1073,8 +1073,12 @@ TEST_F(runner, msr64_c)
  * MMIO instructions thv.ko leaves to userspace (OR, CMP, XCHG, BTS, REP
  * STOS, ...): the runner emulates them with libthv's capstone-based
  * emulator; the guest compares each with the same instruction on RAM.
+ * Thousands of exits to userspace: about 7 s under QEMU's TCG, whose
+ * guest clock is the host's wall clock, and more than the harness's
+ * default 30 s once in a CI run on a host slowed fourfold.  The timeout
+ * is there to catch a hang, not to time the runner (make bench does).
  */
-TEST_F(runner, mmio64_c)
+TEST_F_TIMEOUT(runner, mmio64_c, 120)
 {
 	static const char *const lines[] = {
 		"mmio: mov store ok", "mmio: mov load ok", "mmio: or ok",
