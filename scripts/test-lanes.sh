@@ -48,6 +48,9 @@ calls=$work/calls
 # Fake QEMU: the probe boot answers with the flags in FAKE_PROBE (empty:
 # the probe hangs, as on hosts whose /dev/kvm cannot boot a kernel); a
 # real boot prints the markers of a run that reached the end of /init.
+# FAKE_OOPS: the first real boot (no file FAKE_OOPS names yet) dies
+# instead of the kernel's live-patching "Oops: int3"; "early" before
+# the init loaded thv.ko, "late" after.
 cat >"$work/bin/qemu-system-x86_64" <<'EOF'
 #!/bin/bash
 echo "qemu $*" >>"$FAKE_CALLS"
@@ -57,6 +60,15 @@ case "$*" in
 	exit 0 ;;
 esac
 echo "==thv== begin mode=fake"
+if [ -n "${FAKE_OOPS:-}" ] && [ ! -e "$FAKE_OOPS.done" ]; then
+	: >"$FAKE_OOPS.done"
+	[ "${FAKE_OOPS##*/}" = late ] && echo "==thv== insmod ok"
+	echo "[    2.438837] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI"
+	echo "[    2.440139] RIP: 0010:sched_clock_cpu+0x9/0x190"
+	echo "[    2.445691] Modules linked in:"
+	echo "[    2.446493] Kernel panic - not syncing: Fatal exception in interrupt"
+	exit 0
+fi
 echo "==thv== end"
 EOF
 # Fake Bochs: writes the end marker to the com1 file of its bochsrc.
@@ -141,7 +153,7 @@ if [ -z "$kver" ]; then
 	echo "==thv== end"
 	exit 0
 fi
-tap_plan 15
+tap_plan 17
 
 host "svm" yes "svm=1 vmx=0"
 run run-vm.sh check
@@ -229,6 +241,23 @@ run run-bochs.sh shell
 [ "$rc" = 1 ] && grep -q 'shell mode needs a terminal' "$work/stderr" &&
 	! called '^bochs'
 tap $? "shell LANE=vmx without a terminal: one line, no Bochs"
+
+# The kernel's own live-patching INT3 (QEMU TCG) before thv.ko: one
+# more boot; after thv.ko was loaded: a failure, never retried away.
+host "svm" no ""
+run run-vm.sh check FAKE_OOPS="$work/early"
+[ "$rc" = 0 ] && [ "$(grep -c 'thv.mode=check' "$calls")" = 2 ] &&
+	grep -q 'Oops: int3' "$fake_build/logs/$kver-check.log.oops" &&
+	grep -q '^==thv== end$' "$fake_build/logs/$kver-check.log" &&
+	grep -q 'live-patching INT3 before thv.ko was loaded' "$work/stderr"
+tap $? "Oops: int3 before thv.ko was loaded: booted once more, the dead log kept as .oops"
+
+host "svm" no ""
+run run-vm.sh check FAKE_OOPS="$work/late"
+[ "$rc" = 1 ] && [ "$(grep -c 'thv.mode=check' "$calls")" = 1 ] &&
+	[ ! -e "$fake_build/logs/$kver-check.log.oops" ] &&
+	grep -q 'VM stopped before /init finished' "$work/stderr"
+tap $? "Oops: int3 after insmod thv.ko: a failure, not booted again"
 
 host "" no ""
 run run-vm.sh vmx
