@@ -141,13 +141,14 @@ bench_logs() {
 		done >"$work/$c.log"
 	done
 }
-# bench_round N HV CPUID_NS [HOST]: one half of round N
+# bench_round N HV CPUID_NS HOST CPUID_MIN: one half of round N
 # (thv.bench_rounds), as the init marks it; the other loops as in
-# bench_logs.  HOST: thv-bench's host reference, the same for every loop.
+# bench_logs.  HOST: thv-bench's host reference (its median), the same
+# for every loop; CPUID_MIN: the round's fastest CPUID repetition.
 bench_round() {
-	local r=$1 hv=$2 k h=${4:+ host=$4}
+	local r=$1 hv=$2 k h=" host=$4"
 	echo "==thv== bench-begin $hv round=$r"
-	echo "bench: hv=$hv vendor=svm clock=wall loop=cpuid iters=10 reps=3 ns=$3 min=$3 max=$3$h"
+	echo "bench: hv=$hv vendor=svm clock=wall loop=cpuid iters=10 reps=3 ns=$3 min=$5 max=$3$h"
 	for l in "io 40000 90000" "compute 10 10" "create 900 1000"; do
 		set -- $l
 		[ "$hv" = thv ] && k=$2 || k=$3
@@ -172,39 +173,39 @@ rc=$?
   awk -f scripts/bench-chart.awk "$work/b.json" >"$work/b.svg" &&
   grep -q '>thv 100<' "$work/b.svg" && grep -q '>KVM 2500<' "$work/b.svg"; } ||
 	{ echo "all targets met: rc=$rc (want 0)"; cat "$work/out"; } >>"$work/bench"
-# Three rounds, the second one KVM first.  CPUID per round, thv/KVM:
-# 20/50 us (0.40), 30/100 (0.30), 40/60 (0.67).  The table must show the
-# medians, 30 and 60 us, and the median of the rounds' ratios, 0.40, not
-# 30/60 = 0.50 (that would miss the 0.6 target, were it 0.7), with the
-# lowest and highest round beside it.  A fourth round, 10/100 (0.10),
-# ran while the host changed speed (host reference 3.0 ns for thv, 4.0
-# for KVM): it must not count (with it the median would be 0.35).
-{
-	bench_round 1 thv 20000 4.0; bench_round 1 kvm 50000 4.1
-	bench_round 2 kvm 100000 4.0; bench_round 2 thv 30000 4.0
-	bench_round 3 thv 40000; bench_round 3 kvm 60000
-	bench_round 4 kvm 100000 4.0; bench_round 4 thv 10000 3.0
-} >"$work/wall.log"
+# Two rounds, the second one KVM first.  The times are each side's
+# fastest repetition (20 and 50 us: 0.40), not the medians (35 and 80:
+# 0.44, which the JSON keeps), and the references agree: judged, met.
+two_rounds() {
+	bench_round 1 thv 30000 4.0 20000; bench_round 1 kvm 100000 4.0 50000
+	bench_round 2 kvm 60000 4.1 55000; bench_round 2 thv 40000 4.0 25000
+}
+two_rounds >"$work/wall.log"
 bench_report >"$work/out" 2>&1
 rc=$?
 { [ $rc = 0 ] &&
-  grep -q '^| cpuid | [^|]* | 25000 | 80000 | 0.40 (0.30-0.67) 3/4 | 100 | ' "$work/b.md" &&
-  grep -q '^| io | [^|]* | 40000 | 90000 | 0.44 (0.44-0.44) 3/4 | ' "$work/b.md" &&
-  grep -q '"ratio_ns_rounds_lo": 0.3, .*"ratio_ns_rounds_used": 3, "ratio_ns_rounds": 4,' "$work/b.json" &&
-  grep -q "ns of 4 rounds" "$work/b.md"; } ||
-	{ echo "rounds: rc=$rc (want 0)"; cat "$work/out" "$work/b.md"; } >>"$work/bench"
-# Two rounds, the host's speed different in both: the wall-time targets
-# cannot be judged, and the report says so (and fails).
+  grep -q '^| cpuid | [^|]* | 20000 | 50000 | 0.40 | 100 | ' "$work/b.md" &&
+  grep -q '^| io | [^|]* | 40000 | 90000 | 0.44 | ' "$work/b.md" &&
+  grep -q '"thv": { "ns": 20000, "ns_median": 35000, "reps": 6, "host_ns": 4, "insns": 100, "root_insns": null },' "$work/b.json" &&
+  grep -q '"kvm": { "ns": 50000, "ns_median": 80000, "reps": 6, "host_ns": 4, "insns": 2500 },' "$work/b.json" &&
+  grep -q 'the fastest of 6 repetitions (2 rounds) on each side' "$work/b.md"; } ||
+	{ echo "fastest of the rounds: rc=$rc (want 0)"; cat "$work/out" "$work/b.md" "$work/b.json"; } >>"$work/bench"
+# The same, but thv-bench's every-repetition line shows the host at 3.0
+# before one of thv's CPUID repetitions, and never below 4.0 on KVM's
+# side: KVM's fastest is no measure of KVM, CPUID's time target is not
+# judged (and the report fails); io, judged by instructions, is met.
 {
-	bench_round 1 thv 20000 3.0; bench_round 1 kvm 50000 4.0
-	bench_round 2 kvm 50000 3.0; bench_round 2 thv 20000 4.0
+	two_rounds
+	echo "bench-reps: hv=thv loop=cpuid ns=25000,20000,26000 host=4.0,3.0,4.0,4.1"
+	echo "bench-reps: hv=kvm loop=cpuid ns=60000,50000,70000 host=4.0,4.0,4.2,4.0"
 } >"$work/wall.log"
 bench_report >"$work/out" 2>&1
 rc=$?
 { [ $rc = 3 ] &&
-  grep -q 'cpuid .* 0.40 (0.40-0.40) 0/2 .*NOT JUDGED, the host changed speed in every round' "$work/out" &&
-  grep -q 'io .*insns <= 0.5x: met' "$work/out"; } ||
-	{ echo "unsteady host: rc=$rc (want 3)"; cat "$work/out"; } >>"$work/bench"
+  grep -q "cpuid .* 0.40 .*NOT JUDGED, the host never ran at full speed in KVM's repetitions" "$work/out" &&
+  grep -q 'io .*insns <= 0.5x: met' "$work/out" &&
+  grep -q 'compute .*within 5%: met' "$work/out"; } ||
+	{ echo "host slow on KVM's side: rc=$rc (want 3)"; cat "$work/out"; } >>"$work/bench"
 bench_logs 500		# thv's 100 instructions are 0.2x KVM's: too many
 bench_report >"$work/out" 2>&1
 rc=$?
@@ -212,7 +213,7 @@ rc=$?
   grep -q '"met": false' "$work/b.json" && grep -q '"targets_missed": 1' "$work/b.json"; } ||
 	{ echo "cpuid at 0.2x: rc=$rc (want 3)"; cat "$work/out"; } >>"$work/bench"
 [ ! -s "$work/bench" ]
-tap $? "the benchmark report judges its targets (met, then missed); rounds: medians, the median round ratio, rounds with a steady host only" "$work/bench"
+tap $? "the benchmark report judges its targets (met, then missed); time: the fastest repetitions, judged only if the host reached full speed on both sides" "$work/bench"
 
 # The chart is drawn from the JSON alone: one written here, with two exit
 # loops (compute is not an exit: no bars), bar lengths in proportion.

@@ -46,7 +46,7 @@ bad_input() {
 	tap $? "$name: status 1 and one line (rc=$rc, $lines lines)"
 }
 
-tap_plan 12
+tap_plan 18
 
 # Few iterations: this checks that the loops work, not what they cost.
 "$bench" --hv thv --script --iters 20 --reps 3 --json "$out.json" \
@@ -57,6 +57,15 @@ for loop in cpuid hypercall io mmio compute create; do
 	grep -Eq "^bench: hv=thv vendor=(svm|vmx) clock=wall loop=$loop iters=[0-9]+ reps=3 ns=[0-9]+\.[0-9]{3} .* host=[0-9]+\.[0-9]{3}$" "$out" &&
 		! grep -Eq "^bench: .*loop=$loop .*(ns|host)=(0\.0+( |$)|-)" "$out"
 	tap $? "loop $loop: a bench: line with a positive time and host reference"
+done
+
+# bench-reps: every repetition of every loop, with the host reference
+# before the first and after each: 3 times and 4 references, all
+# positive (scripts/bench-report.awk takes each side's fastest).
+for loop in cpuid hypercall io mmio compute create; do
+	grep -Eq "^bench-reps: hv=thv loop=$loop ns=([0-9]+\.[0-9]{3},){2}[0-9]+\.[0-9]{3} host=([0-9]+\.[0-9]{3},){3}[0-9]+\.[0-9]{3}$" "$out" &&
+		! grep -Eq "^bench-reps: .*loop=$loop .*[=,](0\.0+|-)[0-9.]*( |,|$)" "$out"
+	tap $? "loop $loop: a bench-reps: line with 3 positive times and 4 host references"
 done
 
 grep -q '"cpuid": { "iters": 20, "ns": ' "$out.json" &&

@@ -552,6 +552,14 @@ struct bench_result {
 	double host;		/* host reference: median ns per iteration */
 	double root;		/* thv: median root-mode ns per exit; -1 */
 	const char *skip;	/* not measured: why */
+	/*
+	 * Each repetition alone: its ns per iteration, and the host
+	 * reference just before and just after it (rep_host[r] and
+	 * rep_host[r + 1], ns per iteration).
+	 */
+	unsigned int nrep;
+	double rep_ns[BENCH_REPS_MAX];
+	double rep_host[BENCH_REPS_MAX + 1];
 };
 
 /*
@@ -560,9 +568,9 @@ struct bench_result {
  * with no hypervisor under it.  Timed next to every repetition, it says
  * how fast the (emulated) CPU was at that moment.  Under QEMU's TCG that
  * speed changes by half or more for stretches of a second or so, with
- * the host's load, and thv's and KVM's halves of a round are seconds
- * apart: scripts/bench-report.awk compares the two only in rounds whose
- * references agree (docs/performance.md, "When the host changes speed").
+ * the host's load.  scripts/bench-report.awk compares each side's
+ * fastest repetition, and only if the reference reached the same speed
+ * on both sides (docs/performance.md, "When the host changes speed").
  * Returns the time of count iterations.
  */
 static uint64_t host_reference(uint32_t count)
@@ -595,7 +603,7 @@ static uint64_t host_reference(uint32_t count)
 /* create: the whole start of a VM, once per repetition. */
 static void bench_create(const struct bench_loop *l, struct bench_result *res)
 {
-	uint64_t t[BENCH_REPS_MAX], tn[BENCH_REPS_MAX];
+	uint64_t t[BENCH_REPS_MAX], tn[BENCH_REPS_MAX], ref;
 	uint32_t host_n = opt.iters * BENCH_HOST_FACTOR;
 	unsigned int r;
 	unsigned long n = 0;
@@ -611,9 +619,14 @@ static void bench_create(const struct bench_loop *l, struct bench_result *res)
 		if (r)		/* the first one warms the caches up */
 			t[r - 1] = now_ns() - t0;
 		hv->destroy(&vm);
-		if (r)
-			tn[r - 1] = host_reference(host_n);
+		ref = host_reference(host_n);
+		res->rep_host[r] = (double)ref / host_n;
+		if (r) {
+			tn[r - 1] = ref;
+			res->rep_ns[r - 1] = t[r - 1];
+		}
 	}
+	res->nrep = opt.reps;
 	res->iters = 1;
 	res->root = -1;
 	res->ns = median(t, opt.reps);
@@ -644,10 +657,12 @@ static void bench_exit_loop(struct bench_vm *vm, const struct bench_loop *l,
 	mbox_loop(vm, l, l->cmd, count, NULL);
 	mbox_loop(vm, &nop, BENCH_CMD_NOP, 0, NULL);
 	res->root = 0;
+	res->rep_host[0] = (double)host_reference(host_n) / host_n;
 	for (r = 0; r < opt.reps; r++) {
 		t0[r] = mbox_loop(vm, &nop, BENCH_CMD_NOP, 0, NULL);
 		t[r] = mbox_loop(vm, l, l->cmd, count, &x);
 		tn[r] = host_reference(host_n);
+		res->rep_host[r + 1] = (double)tn[r] / host_n;
 		if (x < 0)
 			res->root = -1;
 		root[r] = x < 0 ? 0 : (uint64_t)(x * 10);	/* 0.1 ns */
@@ -659,8 +674,10 @@ static void bench_exit_loop(struct bench_vm *vm, const struct bench_loop *l,
 	res->iters = count;
 	res->ns = ((double)median(t, opt.reps) - base) / count;
 	res->min = res->max = res->ns;
+	res->nrep = opt.reps;
 	for (r = 0; r < opt.reps; r++) {
 		x = ((double)t[r] - base) / count;
+		res->rep_ns[r] = x;
 		res->min = x < res->min ? x : res->min;
 		res->max = x > res->max ? x : res->max;
 	}
@@ -789,6 +806,25 @@ static const char *cpu_vendor(void)
 	die("CPU vendor '%s' is neither AMD nor Intel", v);
 }
 
+/*
+ * bench-reps: every repetition of a loop, for scripts/bench-report.awk:
+ * ns=N0,N1,... (ns per iteration) and host=H0,H1,...,Hn, the host
+ * reference before the first and after each one.
+ */
+static void print_reps(const struct bench_loop *l,
+		       const struct bench_result *res)
+{
+	unsigned int r;
+
+	printf("bench-reps: hv=%s loop=%s ns=", hv->name, l->name);
+	for (r = 0; r < res->nrep; r++)
+		printf("%s%.3f", r ? "," : "", res->rep_ns[r]);
+	printf(" host=");
+	for (r = 0; r <= res->nrep; r++)
+		printf("%s%.3f", r ? "," : "", res->rep_host[r]);
+	printf("\n");
+}
+
 static void print_result(FILE *json, const struct bench_loop *l,
 			 const struct bench_result *res, bool first)
 {
@@ -816,6 +852,8 @@ static void print_result(FILE *json, const struct bench_loop *l,
 			       hv->name, opt.vendor, opt.label, l->name,
 			       res->iters, opt.reps, res->ns, res->min,
 			       res->max, res->root, res->host);
+		if (opt.script && res->nrep)
+			print_reps(l, res);
 	}
 	if (!json)
 		return;
