@@ -26,7 +26,7 @@
 # per kernel function, and the hot-path rule (no allocation, printk or
 # lock slow path on thv's exits).  Exit status: 0 all measured and every
 # target met, 1 a boot or a run failed, 3 a target was missed, or could
-# not be judged because the host changed speed in every round.
+# not be judged because the host never ran at full speed on one side.
 set -euo pipefail
 
 usage() {
@@ -42,8 +42,8 @@ Usage: scripts/bench.sh [options] [BUILD_DIR]
   -h, --help           this text
 Needs `make all initramfs` first (make bench does both).
 Environment: THV_BENCH_ITERS, THV_BENCH_REPS, THV_BENCH_ROUNDS (SVM lane;
-default 1000, 7, 7: thv and KVM take turns 7 times, the time ratio is the
-median of the ratios of the rounds where the host kept its speed),
+default 1000, 7, 7: thv and KVM take turns 7 times, 7 repetitions each;
+the times are the fastest of the 49 on each side),
 THV_BENCH_VMX_ITERS, THV_BENCH_VMX_REPS (default 100, 5).
 USAGE
 }
