@@ -622,7 +622,7 @@ static void ea_run(struct __test_metadata *_metadata, struct thv_vm *vm,
 {
 	int reports = 0, kernel = 0, cpuids = 0, npfs = 0;
 	struct thv_run *run = vm->run;
-	char what[160];
+	char what[256];
 	int i, ret;
 
 	guest_load(_metadata, vm, st_ea_start, st_ea_end);

@@ -213,12 +213,21 @@ static inline const char *exit_describe(struct thv_run *run, char *buf,
 			 (unsigned long long)run->mmio.phys_addr,
 			 run->mmio.len, (unsigned long long)run->exit_rip);
 		break;
-	case THV_EXIT_INTERNAL_ERROR:
-		snprintf(buf, len, "INTERNAL_ERROR suberror %u data0 0x%llx at rip 0x%llx",
-			 run->internal.suberror,
-			 (unsigned long long)run->internal.data[0],
-			 (unsigned long long)run->exit_rip);
+	case THV_EXIT_INTERNAL_ERROR: {
+		/* Every data word: for EMULATION, data[4] is the address. */
+		unsigned int i, n = run->internal.ndata;
+		int at;
+
+		at = snprintf(buf, len, "INTERNAL_ERROR suberror %u at rip 0x%llx, data",
+			      run->internal.suberror,
+			      (unsigned long long)run->exit_rip);
+		if (n > 8)
+			n = 8;
+		for (i = 0; i < n && at > 0 && (size_t)at < len; i++)
+			at += snprintf(buf + at, len - at, " 0x%llx",
+				       (unsigned long long)run->internal.data[i]);
 		break;
+	}
 	case THV_EXIT_FAIL_ENTRY:
 		snprintf(buf, len, "FAIL_ENTRY %s hw 0x%llx",
 			 thv_fail_name(run->fail_entry.reason),
@@ -242,7 +251,7 @@ static inline struct thv_run *vcpu_run_expect(struct __test_metadata *_metadata,
 					      struct thv_vm *vm,
 					      uint32_t reason)
 {
-	char what[160];
+	char what[256];
 	int ret = thv_vcpu_run(vm);
 
 	ASSERT_EQ(0, ret) TH_LOG("THV_RUN: expected 0, got %d (%s), exit %s",
