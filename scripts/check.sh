@@ -305,6 +305,9 @@ FNR == 1 {
 		result(w[3] == "ok", "rmmod thv", "")
 		if (w[3] != "ok")
 			diag(rest(line, 3))
+	} else if (w[2] == "error") {
+		# /init refused an argument (thv.mode, thv.tests, thv.repeat)
+		result(0, "test VM /init: " rest(line, 2), "")
 	} else if (w[2] == "dmesg-end") {
 		dmesg_end = 1
 	}

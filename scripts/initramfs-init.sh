@@ -27,6 +27,10 @@
 #   thv.timeout=N    seconds one test executable may run (default 300)
 #   thv.kmod_args=A,B  parameters for insmod thv.ko ("mtf=0"), commas
 #                    for spaces (THV_KMOD_ARGS of run-vm.sh, run-bochs.sh)
+#   thv.tests=A,B    check mode runs only these executables of /thv/tests
+#                    (THV_TESTS of run-vm.sh, run-bochs.sh)
+#   thv.repeat=N     check mode runs each test executable N times: to
+#                    chase a test that fails now and then (THV_REPEAT)
 #
 # Every line meant for scripts/check.sh starts with "==thv== " so it can be
 # told apart from test output and from kernel messages on the console.
@@ -63,6 +67,8 @@ for arg in $(cat /proc/cmdline); do
 	thv.bench_syms=*) bench_syms=${arg#thv.bench_syms=} ;;
 	thv.bench_rounds=*) bench_rounds=${arg#thv.bench_rounds=} ;;
 	thv.kmod_args=*) kmod_args=$(echo "${arg#thv.kmod_args=}" | tr , ' ') ;;
+	thv.tests=*) only_tests=$(echo "${arg#thv.tests=}" | tr , ' ') ;;
+	thv.repeat=*) repeat=${arg#thv.repeat=} ;;
 	esac
 done
 
@@ -147,11 +153,31 @@ run_test() {
 	mark "test-end $name rc=$rc secs=$secs timeout=$timed_out"
 }
 
+# thv.tests: is this executable one of those asked for (all if none)?
+wanted_test() {
+	[ -z "${only_tests:-}" ] && return 0
+	for w in $only_tests; do
+		[ "$w" = "${1##*/}" ] && return 0
+	done
+	return 1
+}
+
 run_check() {
 	load_module
+	case "${repeat:-1}" in
+	''|*[!0-9]*|0) mark "error thv.repeat=$repeat is not a count"; repeat=1 ;;
+	esac
+	for w in ${only_tests:-}; do
+		[ -x "/thv/tests/$w" ] || mark "error thv.tests: no test executable $w"
+	done
 	for t in /thv/tests/*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
-		run_test "$t"
+		wanted_test "$t" || continue
+		i=0
+		while [ $i -lt "${repeat:-1}" ]; do
+			run_test "$t"
+			i=$((i + 1))
+		done
 	done
 	unload_module
 	mark "dmesg-begin"

@@ -39,6 +39,8 @@ Environment:
                          (e.g. "thv.bench_iters=100 thv.bench_clock=bochs")
   THV_KMOD_ARGS          parameters for insmod thv.ko, e.g. "mtf=0"
                          (passed as thv.kmod_args=, commas for spaces)
+  THV_TESTS, THV_REPEAT  check mode: only these test executables, each
+                         N times (thv.tests=, thv.repeat=)
   THV_KERNEL_ARGS        more guest kernel arguments in every mode
                          (e.g. "nokaslr"; Bochs boots with idle=halt)
 USAGE
@@ -66,12 +68,10 @@ bench) extra=${THV_BENCH_ARGS:-} ;;
 *) echo "mkdisk: unknown mode '$mode' (check, demo, novmx, noept, noug, bench or shell)" >&2; exit 2 ;;
 esac
 extra="$extra ${THV_KERNEL_ARGS:-}"
-kmod_args=${THV_KMOD_ARGS:-}
-case "$kmod_args" in
-*,*) echo "mkdisk: THV_KMOD_ARGS: no commas, please (spaces separate)" >&2; exit 2 ;;
-"") ;;
-*) extra="$extra thv.kmod_args=$(echo "$kmod_args" | xargs | tr ' ' ,)" ;;
-esac
+# Module parameters, the tests to run: scripts/init-args.sh.
+. "$repo/scripts/init-args.sh"
+init_args=$(thv_init_args mkdisk) || exit 2
+extra="$extra$init_args"
 [ -r "$kernel" ] || { echo "mkdisk: no kernel $kernel" >&2; exit 1; }
 [ -r "$initrd" ] || { echo "mkdisk: no $initrd (run scripts/mkinitramfs.sh)" >&2; exit 1; }
 [ -r "$mbr" ] || { echo "mkdisk: no $mbr (install syslinux-common)" >&2; exit 1; }

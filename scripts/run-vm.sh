@@ -40,6 +40,8 @@ Environment:
   THV_TEST_TIMEOUT=300     seconds one test executable may take in the guest
   THV_LIVE=1               show the console live (default in demo/shell mode)
   THV_KMOD_ARGS="mtf=0"    parameters for insmod thv.ko in the guest
+  THV_TESTS="survival_test"   check modes run only these test executables
+  THV_REPEAT=N             ...and each of them N times (to chase a flake)
   THV_BENCH_ARGS           more kernel arguments in bench modes, e.g.
                            "thv.bench_iters=300 thv.bench_reps=5"
   THV_KERNEL_ARGS          more guest kernel arguments in every mode,
@@ -76,13 +78,10 @@ mkdir -p "$logdir"
 
 append="console=ttyS0 panic=-1 quiet loglevel=3 thv.timeout=$test_timeout"
 append="$append ${THV_KERNEL_ARGS:-}"
-# Module parameters: one kernel argument, commas for spaces (the init).
-case "${THV_KMOD_ARGS:-}" in
-*,*) echo "run-vm: THV_KMOD_ARGS: no commas, please (spaces separate)" >&2
-     exit 2 ;;
-"") ;;
-*) append="$append thv.kmod_args=$(echo "$THV_KMOD_ARGS" | xargs | tr ' ' ,)" ;;
-esac
+# Module parameters, the tests to run: scripts/init-args.sh.
+. "$repo/scripts/init-args.sh"
+init_args=$(thv_init_args run-vm) || exit 2
+append="$append$init_args"
 
 # qemu_cmd ACCEL_ARGS... : the QEMU command line, one word per line.
 # "-display none -serial stdio -monitor none" is -nographic without the
