@@ -61,7 +61,7 @@ help:
 	@echo '  THV_BOCHS_IPS=40000000 (see scripts/run-bochs.sh --help)'
 	@echo '  THV_KMOD_ARGS="mtf=1" (insmod thv.ko parameters in the guest)'
 	@echo '  THV_TESTS="survival_test" THV_REPEAT=20 (check: only these test'
-	@echo '             executables, each 20 times: chasing a test that fails now and then)'
+	@echo '             executables, all of them 20 times over: chasing a flaky test)'
 
 deps:
 	@scripts/install-deps.sh

@@ -7,7 +7,7 @@
 #
 #   THV_KMOD_ARGS="mtf=0"      thv.kmod_args=: parameters for insmod thv.ko
 #   THV_TESTS="survival_test"  thv.tests=: check mode runs only these
-#   THV_REPEAT=N               thv.repeat=: ... each N times
+#   THV_REPEAT=N               thv.repeat=: ... N times over, in order
 
 # thv_init_args PROG: print the arguments, or say what is wrong on
 # stderr (prefixed with PROG) and return 2.

@@ -29,8 +29,9 @@
 #                    for spaces (THV_KMOD_ARGS of run-vm.sh, run-bochs.sh)
 #   thv.tests=A,B    check mode runs only these executables of /thv/tests
 #                    (THV_TESTS of run-vm.sh, run-bochs.sh)
-#   thv.repeat=N     check mode runs each test executable N times: to
-#                    chase a test that fails now and then (THV_REPEAT)
+#   thv.repeat=N     check mode runs its tests N times over, in the same
+#                    order: to chase a test that fails now and then,
+#                    maybe only after the others (THV_REPEAT)
 #
 # Every line meant for scripts/check.sh starts with "==thv== " so it can be
 # told apart from test output and from kernel messages on the console.
@@ -170,14 +171,14 @@ run_check() {
 	for w in ${only_tests:-}; do
 		[ -x "/thv/tests/$w" ] || mark "error thv.tests: no test executable $w"
 	done
-	for t in /thv/tests/*; do
-		[ -f "$t" ] && [ -x "$t" ] || continue
-		wanted_test "$t" || continue
-		i=0
-		while [ $i -lt "${repeat:-1}" ]; do
+	i=0
+	while [ $i -lt "${repeat:-1}" ]; do
+		for t in /thv/tests/*; do
+			[ -f "$t" ] && [ -x "$t" ] || continue
+			wanted_test "$t" || continue
 			run_test "$t"
-			i=$((i + 1))
 		done
+		i=$((i + 1))
 	done
 	unload_module
 	mark "dmesg-begin"

@@ -39,8 +39,8 @@ Environment:
                          (e.g. "thv.bench_iters=100 thv.bench_clock=bochs")
   THV_KMOD_ARGS          parameters for insmod thv.ko, e.g. "mtf=0"
                          (passed as thv.kmod_args=, commas for spaces)
-  THV_TESTS, THV_REPEAT  check mode: only these test executables, each
-                         N times (thv.tests=, thv.repeat=)
+  THV_TESTS, THV_REPEAT  check mode: only these test executables, all
+                         of them N times over (thv.tests=, thv.repeat=)
   THV_KERNEL_ARGS        more guest kernel arguments in every mode
                          (e.g. "nokaslr"; Bochs boots with idle=halt)
 USAGE

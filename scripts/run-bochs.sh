@@ -56,7 +56,7 @@ Environment:
   THV_LIVE=1               show the console live (default in demo mode)
   THV_KMOD_ARGS="mtf=1"    parameters for insmod thv.ko in the guest
   THV_TESTS="survival_test"   check mode runs only these test executables
-  THV_REPEAT=N             ...and each of them N times (to chase a flake)
+  THV_REPEAT=N             ...N times over, in order (to chase a flake)
   THV_KERNEL_ARGS="nokaslr"   more guest kernel arguments
   THV_ACCEL=tcg            never try nested KVM (see below)
   THV_HOST_CPUINFO, THV_HOST_KVM   what is read instead of /proc/cpuinfo and

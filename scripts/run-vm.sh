@@ -41,7 +41,7 @@ Environment:
   THV_LIVE=1               show the console live (default in demo/shell mode)
   THV_KMOD_ARGS="mtf=0"    parameters for insmod thv.ko in the guest
   THV_TESTS="survival_test"   check modes run only these test executables
-  THV_REPEAT=N             ...and each of them N times (to chase a flake)
+  THV_REPEAT=N             ...N times over, in order (to chase a flake)
   THV_BENCH_ARGS           more kernel arguments in bench modes, e.g.
                            "thv.bench_iters=300 thv.bench_reps=5"
   THV_KERNEL_ARGS          more guest kernel arguments in every mode,
