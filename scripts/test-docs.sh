@@ -192,20 +192,52 @@ rc=$?
 	{ echo "fastest of the rounds: rc=$rc (want 0)"; cat "$work/out" "$work/b.md" "$work/b.json"; } >>"$work/bench"
 # The same, but thv-bench's every-repetition line shows the host at 3.0
 # before one of thv's CPUID repetitions, and never below 4.0 on KVM's
-# side: KVM's fastest is no measure of KVM, CPUID's time target is not
-# judged (and the report fails); io, judged by instructions, is met.
-{
-	two_rounds
-	echo "bench-reps: hv=thv loop=cpuid ns=25000,20000,26000 host=4.0,3.0,4.0,4.1"
-	echo "bench-reps: hv=kvm loop=cpuid ns=60000,50000,70000 host=4.0,4.0,4.2,4.0"
-} >"$work/wall.log"
+# side: KVM's fastest may be stretched by up to 4.0/3.0, so CPUID's
+# time ratio lies between 0.40 and 0.53, under 0.6 either way: met, and
+# the report says at what; io, judged by instructions, is met.
+# slow_reps THV_REF KVM_REF THV_NS: the CPUID repetitions with these
+# host references (KVM's fastest 50000 ns, thv's THV_NS).
+slow_reps() {
+	echo "bench-reps: hv=thv loop=cpuid ns=$3,$3,$3 host=$1,$1,$1,$1"
+	echo "bench-reps: hv=kvm loop=cpuid ns=60000,50000,70000 host=$2,$2,$2,$2"
+}
+{ two_rounds; slow_reps 3.0 4.0 20000; } >"$work/wall.log"
+bench_report >"$work/out" 2>&1
+rc=$?
+{ [ $rc = 0 ] &&
+  grep -q "cpuid .* 0.40 .*time <= 0.6x: met (also at 0.53: KVM's host 1.33x slower)" "$work/out" &&
+  grep -q 'io .*insns <= 0.5x: met' "$work/out" &&
+  grep -q 'compute .*within 5%: met' "$work/out"; } ||
+	{ echo "host slow on KVM's side, met at both ends: rc=$rc (want 0)"; cat "$work/out"; } >>"$work/bench"
+# KVM's side 1.6x slower: 0.40 to 0.64, the target (0.6) in between: it
+# depends on what the slow host really cost KVM, so NOT JUDGED (exit 3).
+{ two_rounds; slow_reps 2.5 4.0 20000; } >"$work/wall.log"
 bench_report >"$work/out" 2>&1
 rc=$?
 { [ $rc = 3 ] &&
-  grep -q "cpuid .* 0.40 .*NOT JUDGED, the host never ran at full speed in KVM's repetitions" "$work/out" &&
-  grep -q 'io .*insns <= 0.5x: met' "$work/out" &&
-  grep -q 'compute .*within 5%: met' "$work/out"; } ||
-	{ echo "host slow on KVM's side: rc=$rc (want 3)"; cat "$work/out"; } >>"$work/bench"
+  grep -q "cpuid .* 0.40 .*NOT JUDGED, the host never ran at full speed in KVM's repetitions (also at 0.64: KVM's host 1.60x slower)" "$work/out"; } ||
+	{ echo "host slow on KVM's side, the target in between: rc=$rc (want 3)"; cat "$work/out"; } >>"$work/bench"
+# thv's side slower (its references 4.4, KVM's 4.0) and thv's CPUID at
+# 0.70: even with all of the 1.1x taken off it is 0.64, so MISSED; at
+# 1.4x (references 5.6 and 4.0) it might be 0.50: NOT JUDGED.
+# thv_slow THV_REF KVM_REF: two rounds, thv's fastest CPUID 35000 ns.
+thv_slow() {
+	bench_round 1 thv 40000 "$1" 35000; bench_round 1 kvm 100000 "$2" 50000
+	bench_round 2 kvm 60000 "$2" 55000; bench_round 2 thv 40000 "$1" 36000
+	slow_reps "$1" "$2" 35000
+}
+thv_slow 4.4 4.0 >"$work/wall.log"
+bench_report >"$work/out" 2>&1
+rc=$?
+{ [ $rc = 3 ] &&
+  grep -q "cpuid .* 0.70 .*time <= 0.6x: MISSED (also at 0.64: thv's host 1.10x slower)" "$work/out"; } ||
+	{ echo "host slow on thv's side, missed at both ends: rc=$rc (want 3)"; cat "$work/out"; } >>"$work/bench"
+thv_slow 5.6 4.0 >"$work/wall.log"
+bench_report >"$work/out" 2>&1
+rc=$?
+{ [ $rc = 3 ] &&
+  grep -q "cpuid .* 0.70 .*NOT JUDGED, the host never ran at full speed in thv's repetitions (also at 0.50: thv's host 1.40x slower)" "$work/out"; } ||
+	{ echo "host slow on thv's side, the target in between: rc=$rc (want 3)"; cat "$work/out"; } >>"$work/bench"
 bench_logs 500		# thv's 100 instructions are 0.2x KVM's: too many
 bench_report >"$work/out" 2>&1
 rc=$?
@@ -213,7 +245,7 @@ rc=$?
   grep -q '"met": false' "$work/b.json" && grep -q '"targets_missed": 1' "$work/b.json"; } ||
 	{ echo "cpuid at 0.2x: rc=$rc (want 3)"; cat "$work/out"; } >>"$work/bench"
 [ ! -s "$work/bench" ]
-tap $? "the benchmark report judges its targets (met, then missed); time: the fastest repetitions, judged only if the host reached full speed on both sides" "$work/bench"
+tap $? "the benchmark report judges its targets (met, then missed); time: the fastest repetitions, and where one side's host never reached full speed, judged only if the target holds however much that cost" "$work/bench"
 
 # The chart is drawn from the JSON alone: one written here, with two exit
 # loops (compute is not an exit: no bars), bar lengths in proportion.
