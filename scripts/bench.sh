@@ -26,7 +26,8 @@
 # per kernel function, and the hot-path rule (no allocation, printk or
 # lock slow path on thv's exits).  Exit status: 0 all measured and every
 # target met, 1 a boot or a run failed, 3 a target was missed, or could
-# not be judged because the host never ran at full speed on one side.
+# not be judged: the host never ran at full speed on one side, and the
+# target holds or fails depending on how much that cost the side.
 set -euo pipefail
 
 usage() {
